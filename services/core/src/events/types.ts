@@ -1,0 +1,110 @@
+/**
+ * Live events pushed to admin clients over WebSocket. `type` discriminates; every event carries
+ * the instant it happened. Keep each one small: API Gateway frames are limited to 32 KB.
+ */
+import type {
+  BlacklistEntry,
+  ErrorType,
+  ExecutionStatus,
+  ProcessSnapshot,
+  ProcessState,
+  WorkerMode,
+  WorkerRecord,
+} from '../domain.js';
+
+interface EventBase {
+  at: string;
+}
+
+export interface WorkerOnlineEvent extends EventBase {
+  type: 'worker_online';
+  worker: Omit<WorkerRecord, 'workflows'>;
+}
+export interface WorkerOfflineEvent extends EventBase {
+  type: 'worker_offline';
+  workerId: string;
+  reason: string;
+}
+export interface WorkerHeartbeatEvent extends EventBase {
+  type: 'worker_heartbeat';
+  workerId: string;
+  mode: WorkerMode;
+  processes: ProcessSnapshot[];
+}
+export interface ProcessStateChangedEvent extends EventBase {
+  type: 'process_state_changed';
+  workerId: string;
+  pid: number;
+  generation: number;
+  from: ProcessState | null;
+  /** null once the process has exited. */
+  to: ProcessState | null;
+  reason: string;
+}
+export interface ExecutionStartedEvent extends EventBase {
+  type: 'execution_started';
+  executionId: string;
+  workflowId: string;
+  workerId: string;
+  pid: number;
+  generation: number;
+  threadId?: number;
+  attempt: number;
+}
+export interface ExecutionFinishedEvent extends EventBase {
+  type: 'execution_finished';
+  executionId: string;
+  workflowId: string;
+  workerId: string;
+  status: ExecutionStatus;
+  errorType?: ErrorType;
+  durationMs?: number;
+}
+export interface ExecutionStuckEvent extends EventBase {
+  type: 'execution_stuck';
+  executionId: string;
+  workflowId: string;
+  workerId: string;
+  pid: number;
+  generation: number;
+  elapsedMs: number;
+}
+export interface WorkflowBlacklistedEvent extends EventBase {
+  type: 'workflow_blacklisted';
+  entry: BlacklistEntry;
+}
+export interface WorkflowUnblacklistedEvent extends EventBase {
+  type: 'workflow_unblacklisted';
+  workflowId: string;
+  removedBy: string;
+}
+export interface QueueChangedEvent extends EventBase {
+  type: 'queue_changed';
+  executionId?: string;
+  workflowId?: string;
+  change: 'queued' | 'picked_up' | 'refused' | 'dead_lettered';
+}
+
+export type WardenEvent =
+  | WorkerOnlineEvent
+  | WorkerOfflineEvent
+  | WorkerHeartbeatEvent
+  | ProcessStateChangedEvent
+  | ExecutionStartedEvent
+  | ExecutionFinishedEvent
+  | ExecutionStuckEvent
+  | WorkflowBlacklistedEvent
+  | WorkflowUnblacklistedEvent
+  | QueueChangedEvent;
+
+export type WardenEventType = WardenEvent['type'];
+
+/** An event before the publisher stamps it. */
+export type EventInput = WardenEvent extends infer E
+  ? E extends WardenEvent
+    ? Omit<E, 'at'>
+    : never
+  : never;
+
+/** API Gateway WebSocket frames are limited to 32 KB; stay well under. */
+export const MAX_EVENT_BYTES = 28 * 1024;

@@ -1,0 +1,439 @@
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  EXECUTION_STATUSES,
+  type ErrorType,
+  type ExecutionRecord,
+  type ExecutionStatus,
+} from '../domain.js';
+import { INDEX } from '../resources.js';
+import { DAY_MS, epochSeconds, iso, systemClock, type Clock } from '../time.js';
+import { isConditionFailure } from './dynamo-helpers.js';
+
+/** Execution records are kept 30 days (TTL is cleanup only; nothing depends on it). */
+const RETENTION_MS = 30 * DAY_MS;
+/** Bounds that keep a record well inside DynamoDB's 400 KB item limit. */
+export const MAX_OUTPUT_BYTES = 32 * 1024;
+export const MAX_LOG_LINES = 50;
+export const MAX_LOG_LINE_CHARS = 500;
+export const MAX_ERROR_MESSAGE_CHARS = 2000;
+
+export class DuplicateExecutionError extends Error {
+  constructor(readonly executionId: string) {
+    super(`execution ${executionId} already exists`);
+    this.name = 'DuplicateExecutionError';
+  }
+}
+
+export type ClaimResult =
+  | { claimed: true; record: ExecutionRecord }
+  | { claimed: false; existing: ExecutionRecord | undefined };
+
+export interface ClaimInput {
+  executionId: string;
+  workflowId: string;
+  workerId: string;
+  attempt: number;
+  leaseMs: number;
+  /** Used when the message was sent raw and no QUEUED record exists. */
+  queuedAt: string;
+  timeoutSeconds: number;
+  input?: unknown;
+}
+
+export interface FinishInput {
+  status: Exclude<ExecutionStatus, 'QUEUED' | 'RUNNING'>;
+  output?: unknown;
+  errorType?: ErrorType;
+  errorMessage?: string;
+  logs?: string[];
+}
+
+export interface ListExecutionsQuery {
+  workflowId?: string;
+  status?: ExecutionStatus;
+  /** ISO instants bounding queuedAt (inclusive from, exclusive to). */
+  from?: string;
+  to?: string;
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface ExecutionPage {
+  items: ExecutionRecord[];
+  nextCursor?: string;
+}
+
+/** Keeps output JSON-serialisable and bounded; oversized output is replaced by a note. */
+export function boundOutput(output: unknown): unknown {
+  if (output === undefined) return undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(output);
+  } catch {
+    return { truncated: true, note: 'output is not JSON-serialisable' };
+  }
+  if (json === undefined) return undefined;
+  if (Buffer.byteLength(json) > MAX_OUTPUT_BYTES) {
+    return {
+      truncated: true,
+      note: `output was ${Buffer.byteLength(json)} bytes; limit ${MAX_OUTPUT_BYTES}`,
+      preview: json.slice(0, 1024),
+    };
+  }
+  return JSON.parse(json) as unknown;
+}
+
+export const boundLogs = (logs: string[] | undefined): string[] | undefined =>
+  logs
+    ?.slice(-MAX_LOG_LINES)
+    .map((line) =>
+      line.length > MAX_LOG_LINE_CHARS ? `${line.slice(0, MAX_LOG_LINE_CHARS)}…` : line,
+    );
+
+const boundMessage = (message: string | undefined): string | undefined =>
+  message && message.length > MAX_ERROR_MESSAGE_CHARS
+    ? `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}…`
+    : message;
+
+export class ExecutionsRepository {
+  constructor(
+    private readonly dynamo: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async get(executionId: string): Promise<ExecutionRecord | undefined> {
+    const result = await this.dynamo.send(
+      new GetCommand({ TableName: this.tableName, Key: { executionId }, ConsistentRead: true }),
+    );
+    return result.Item as ExecutionRecord | undefined;
+  }
+
+  /** Writes a QUEUED record for a submission; refuses an id that already exists. */
+  async createQueued(input: {
+    executionId: string;
+    workflowId: string;
+    input?: unknown;
+    timeoutSeconds?: number;
+    submittedBy?: string;
+  }): Promise<ExecutionRecord> {
+    const now = this.clock();
+    const record: ExecutionRecord = {
+      executionId: input.executionId,
+      workflowId: input.workflowId,
+      status: 'QUEUED',
+      queuedAt: iso(now),
+      input: input.input,
+      timeoutSeconds: input.timeoutSeconds,
+      submittedBy: input.submittedBy,
+      expiresAt: epochSeconds(now + RETENTION_MS),
+    };
+    try {
+      await this.dynamo.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: record,
+          ConditionExpression: 'attribute_not_exists(executionId)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new DuplicateExecutionError(input.executionId);
+      throw error;
+    }
+    return record;
+  }
+
+  /**
+   * Claims an execution for one worker. Succeeds when no record exists, when it is QUEUED, or
+   * when it is RUNNING under a lease that has expired (its worker died). A live lease or a
+   * terminal record refuses the claim, so a duplicate delivery never runs twice at once.
+   */
+  async claim(input: ClaimInput): Promise<ClaimResult> {
+    const now = this.clock();
+    try {
+      const result = await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { executionId: input.executionId },
+          ConditionExpression:
+            'attribute_not_exists(executionId) OR #status = :queued OR (#status = :running AND leaseExpiresAt < :now)',
+          UpdateExpression:
+            'SET #status = :running, workflowId = :workflowId, workerId = :workerId, leaseOwner = :workerId, leaseExpiresAt = :lease, attempt = :attempt, startedAt = :startedAt, startedMs = :now, queuedAt = if_not_exists(queuedAt, :queuedAt), timeoutSeconds = :timeout, expiresAt = :expires, #input = if_not_exists(#input, :input) REMOVE errorType, errorMessage, finishedAt, #output, durationMs, pid, threadId, generation',
+          ExpressionAttributeNames: { '#status': 'status', '#input': 'input', '#output': 'output' },
+          ExpressionAttributeValues: {
+            ':queued': 'QUEUED',
+            ':running': 'RUNNING',
+            ':now': now,
+            ':workflowId': input.workflowId,
+            ':workerId': input.workerId,
+            ':lease': now + input.leaseMs,
+            ':attempt': input.attempt,
+            ':startedAt': iso(now),
+            ':queuedAt': input.queuedAt,
+            ':timeout': input.timeoutSeconds,
+            ':expires': epochSeconds(now + RETENTION_MS),
+            ':input': input.input ?? null,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const record = result.Attributes as ExecutionRecord;
+      const queueTimeMs = Math.max(0, now - Date.parse(record.queuedAt));
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { executionId: input.executionId },
+          UpdateExpression: 'SET queueTimeMs = :q',
+          ExpressionAttributeValues: { ':q': queueTimeMs },
+        }),
+      );
+      return { claimed: true, record: { ...record, queueTimeMs } };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return { claimed: false, existing: await this.get(input.executionId) };
+    }
+  }
+
+  /** Records where an execution runs (pid, thread, generation) once the executor placed it. */
+  async setPlacement(
+    executionId: string,
+    workerId: string,
+    placement: { pid: number; threadId?: number; generation: number },
+  ): Promise<void> {
+    await this.dynamo.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { executionId },
+        ConditionExpression: 'leaseOwner = :me AND #status = :running',
+        UpdateExpression:
+          'SET pid = :pid, generation = :gen' +
+          (placement.threadId !== undefined ? ', threadId = :tid' : ''),
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':me': workerId,
+          ':running': 'RUNNING',
+          ':pid': placement.pid,
+          ':gen': placement.generation,
+          ...(placement.threadId !== undefined ? { ':tid': placement.threadId } : {}),
+        },
+      }),
+    );
+  }
+
+  /** Extends the lease; false when this worker no longer holds it. */
+  async renewLease(executionId: string, workerId: string, leaseMs: number): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { executionId },
+          ConditionExpression: 'leaseOwner = :me AND #status = :running',
+          UpdateExpression: 'SET leaseExpiresAt = :lease',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':me': workerId,
+            ':running': 'RUNNING',
+            ':lease': this.clock() + leaseMs,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Writes the terminal state of a claimed execution. Only the lease owner may finish it, and
+   * only once; returns false when the write was refused (lease lost or already terminal).
+   */
+  async finish(
+    executionId: string,
+    workerId: string,
+    input: FinishInput,
+  ): Promise<ExecutionRecord | undefined> {
+    const now = this.clock();
+    const optional: Record<string, unknown> = {
+      output: boundOutput(input.output),
+      errorType: input.errorType,
+      errorMessage: boundMessage(input.errorMessage),
+      logs: boundLogs(input.logs),
+    };
+    const set = ['#status = :status', 'finishedAt = :finishedAt', 'durationMs = :now - startedMs'];
+    const remove = ['leaseExpiresAt'];
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = {
+      ':me': workerId,
+      ':running': 'RUNNING',
+      ':status': input.status,
+      ':finishedAt': iso(now),
+      ':now': now,
+    };
+    for (const [field, value] of Object.entries(optional)) {
+      names[`#${field}`] = field;
+      if (value === undefined) remove.push(`#${field}`);
+      else {
+        set.push(`#${field} = :${field}`);
+        values[`:${field}`] = value;
+      }
+    }
+    try {
+      const result = await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { executionId },
+          ConditionExpression: 'leaseOwner = :me AND #status = :running',
+          UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return result.Attributes as ExecutionRecord;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Records a FAILED execution that never ran (invalid message, blacklisted workflow). Never
+   * overwrites a record that is running or finished.
+   */
+  async failUnrun(input: {
+    executionId: string;
+    workflowId: string;
+    errorType: ErrorType;
+    errorMessage: string;
+    queuedAt: string;
+    attempt?: number;
+    input?: unknown;
+  }): Promise<boolean> {
+    const now = this.clock();
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { executionId: input.executionId },
+          ConditionExpression: 'attribute_not_exists(executionId) OR #status = :queued',
+          UpdateExpression:
+            'SET #status = :failed, workflowId = :workflowId, errorType = :errorType, errorMessage = :errorMessage, finishedAt = :now, queuedAt = if_not_exists(queuedAt, :queuedAt), attempt = :attempt, expiresAt = :expires, #input = if_not_exists(#input, :input)',
+          ExpressionAttributeNames: { '#status': 'status', '#input': 'input' },
+          ExpressionAttributeValues: {
+            ':queued': 'QUEUED',
+            ':failed': 'FAILED',
+            ':workflowId': input.workflowId,
+            ':errorType': input.errorType,
+            ':errorMessage': boundMessage(input.errorMessage),
+            ':now': iso(now),
+            ':queuedAt': input.queuedAt,
+            ':attempt': input.attempt ?? 1,
+            ':expires': epochSeconds(now + RETENTION_MS),
+            ':input': input.input ?? null,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Lists executions newest first, filtered by workflow or status and a queuedAt window. The
+   * cursor is the queuedAt of the last item returned.
+   */
+  async list(query: ListExecutionsQuery): Promise<ExecutionPage> {
+    const to = query.cursor ? decodeCursor(query.cursor) : query.to;
+    const perPartition = async (
+      index: string,
+      keyName: string,
+      keyValue: string,
+    ): Promise<ExecutionRecord[]> => {
+      const conditions = ['#pk = :pk'];
+      const values: Record<string, unknown> = { ':pk': keyValue };
+      if (query.from && to) {
+        conditions.push('queuedAt BETWEEN :from AND :to');
+        values[':from'] = query.from;
+        values[':to'] = to;
+      } else if (query.from) {
+        conditions.push('queuedAt >= :from');
+        values[':from'] = query.from;
+      } else if (to) {
+        conditions.push('queuedAt < :to');
+        values[':to'] = to;
+      }
+      const filters: string[] = [];
+      if (query.status && keyName !== 'status') {
+        filters.push('#status = :status');
+        values[':status'] = query.status;
+      }
+      const items: ExecutionRecord[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.dynamo.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: index,
+            KeyConditionExpression: conditions.join(' AND '),
+            FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+            ExpressionAttributeNames: {
+              '#pk': keyName,
+              ...(query.status && keyName !== 'status' ? { '#status': 'status' } : {}),
+            },
+            ExpressionAttributeValues: values,
+            ScanIndexForward: false,
+            // One more than a page, to know whether another page follows.
+            Limit: query.limit + 1,
+            ExclusiveStartKey,
+          }),
+        );
+        // BETWEEN is inclusive; the upper bound (a cursor) is exclusive.
+        items.push(
+          ...((page.Items ?? []) as ExecutionRecord[]).filter((item) => !to || item.queuedAt < to),
+        );
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey && items.length <= query.limit);
+      return items;
+    };
+
+    let items: ExecutionRecord[];
+    if (query.workflowId) {
+      items = await perPartition(INDEX.executionsByWorkflow, 'workflowId', query.workflowId);
+    } else {
+      const statuses = query.status ? [query.status] : [...EXECUTION_STATUSES];
+      const pages = await Promise.all(
+        statuses.map((status) => perPartition(INDEX.executionsByStatus, 'status', status)),
+      );
+      items = pages.flat();
+    }
+    items.sort((a, b) => (a.queuedAt < b.queuedAt ? 1 : a.queuedAt > b.queuedAt ? -1 : 0));
+    const page = items.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page,
+      nextCursor: items.length > query.limit && last ? encodeCursor(last.queuedAt) : undefined,
+    };
+  }
+
+  /** Executions waiting in the queue that a producer tracked with a QUEUED record. */
+  async listQueued(limit = 100): Promise<ExecutionRecord[]> {
+    return (await this.list({ status: 'QUEUED', limit })).items;
+  }
+}
+
+const encodeCursor = (queuedAt: string): string => Buffer.from(queuedAt).toString('base64url');
+function decodeCursor(cursor: string): string {
+  const value = Buffer.from(cursor, 'base64url').toString();
+  if (Number.isNaN(Date.parse(value))) throw new RangeError('cursor is not one this API returned');
+  return value;
+}

@@ -1,0 +1,71 @@
+/**
+ * The embedded AWS emulators: dynalite (DynamoDB) and fauxqs (SQS), in this process, on
+ * 127.0.0.1. Both speak the real wire protocols, so the AWS SDK talks to them unchanged.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import dynalite from 'dynalite';
+import { buildApp } from 'fauxqs';
+
+export interface EmulatorOptions {
+  /** Ports to listen on; 0 picks a free one. */
+  dynamoPort?: number;
+  sqsPort?: number;
+  /** Keep DynamoDB data in this directory across restarts (in memory when unset). */
+  dataDir?: string;
+}
+
+export interface Emulator {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export interface Emulators {
+  dynamodb: Emulator;
+  sqs: Emulator;
+  stop(): Promise<void>;
+}
+
+export async function startDynamo(port = 0, dataDir?: string): Promise<Emulator> {
+  // createTableMs etc. at 0: tables become ACTIVE at once, as nobody waits on real provisioning.
+  const server: Server = dynalite({
+    path: dataDir,
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    port: actual,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export async function startSqs(port = 0): Promise<Emulator> {
+  const app = buildApp({ logger: false });
+  await app.listen({ port, host: '127.0.0.1' });
+  const actual = (app.server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${actual}`, port: actual, stop: () => app.close() };
+}
+
+export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
+  const dynamodb = await startDynamo(options.dynamoPort, options.dataDir);
+  const sqs = await startSqs(options.sqsPort);
+  return {
+    dynamodb,
+    sqs,
+    async stop() {
+      await Promise.all([dynamodb.stop(), sqs.stop()]);
+    },
+  };
+}
