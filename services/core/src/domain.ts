@@ -120,6 +120,8 @@ export interface WorkerRecord {
   version: string;
   hostname: string;
   taskArn?: string;
+  /** Pid of the worker's main process (the orchestrator); lets the local stack signal it. */
+  mainPid: number;
   startedAt: string;
   lastHeartbeatAt: string;
   status: WorkerStatus;

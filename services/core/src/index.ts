@@ -9,3 +9,4 @@ export * from './repositories/index.js';
 export * from './resources.js';
 export * from './time.js';
 export * from './provisioning.js';
+export * from './events/apigateway-transport.js';
