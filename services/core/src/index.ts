@@ -10,3 +10,4 @@ export * from './resources.js';
 export * from './time.js';
 export * from './provisioning.js';
 export * from './events/apigateway-transport.js';
+export * from './metrics.js';

@@ -1,0 +1,53 @@
+/**
+ * CloudWatch metric names, shared by whoever emits them (the worker and the circuit breaker, as
+ * Embedded Metric Format log lines) and whoever reads them (the CDK dashboard and alarms), so a
+ * renamed metric cannot silently leave an alarm watching nothing.
+ */
+import type { WorkerMode } from './domain.js';
+
+export const METRICS_NAMESPACE = 'Warden';
+
+export const METRIC_DIMENSIONS = {
+  /** `thread` or `process` (a {@link WorkerMode}): tells the canary from the baseline. */
+  mode: 'Mode',
+  /** Per-worker series (memory per worker); emit it beside `[Mode]`, never instead of it. */
+  workerId: 'WorkerId',
+} as const;
+
+/** Emitted by the worker, with the `Mode` dimension. */
+export const WORKER_METRICS = {
+  executionsStarted: 'ExecutionsStarted',
+  executionsSucceeded: 'ExecutionsSucceeded',
+  executionsFailed: 'ExecutionsFailed',
+  executionsStuck: 'ExecutionsStuck',
+  /** Milliseconds from queuedAt (or the message's sent time) to the start of the run. */
+  queueTimeMs: 'QueueTimeMs',
+  durationMs: 'DurationMs',
+  processRecycles: 'ProcessRecycles',
+  /** Age of a pool process when it exits. */
+  processUptimeSeconds: 'ProcessUptimeSeconds',
+  /** From DRAINING (or PENDING_KILL) to exit. */
+  drainDurationSeconds: 'DrainDurationSeconds',
+  /** Resident memory of the worker container's processes, sampled on each heartbeat. */
+  processMemoryMb: 'ProcessMemoryMb',
+} as const;
+
+/** Emitted by the circuit-breaker sweep, without dimensions, once per run. */
+export const CIRCUIT_BREAKER_METRICS = {
+  /** Workflows on the blacklist after the sweep (a gauge). */
+  workflowsBlacklisted: 'WorkflowsBlacklisted',
+  /** Workflows this sweep blacklisted (a count; usually 0). */
+  circuitBreakerTrips: 'CircuitBreakerTrips',
+  /** Registered workers without a heartbeat for longer than the silent threshold (a gauge). */
+  silentWorkers: 'SilentWorkers',
+  /** Processes DRAINING or PENDING_KILL for longer than the draining threshold (a gauge). */
+  processesDrainingTooLong: 'ProcessesDrainingTooLong',
+} as const;
+
+export type WorkerMetricName = (typeof WORKER_METRICS)[keyof typeof WORKER_METRICS];
+export type CircuitBreakerMetricName =
+  (typeof CIRCUIT_BREAKER_METRICS)[keyof typeof CIRCUIT_BREAKER_METRICS];
+
+/** The `Mode` dimension value for a worker started with USE_THREAD_WORKERS=flag. */
+export const metricMode = (useThreadWorkers: boolean): WorkerMode =>
+  useThreadWorkers ? 'thread' : 'process';
