@@ -193,38 +193,24 @@ export interface WorkerConfig extends SharedConfig, QueueConfig, EventsConfig {
   version: string;
 }
 
-export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
-  const reader = new EnvReader(env);
-  const shared = readShared(reader);
-  const queues = readQueues(reader);
+type WorkerSettings = Omit<WorkerConfig, keyof SharedConfig | keyof QueueConfig | keyof EventsConfig>;
+
+function readWorker(reader: EnvReader): WorkerSettings {
   const threadPoolSize = reader.get('WORKER_THREAD_POOL_SIZE', integer(1, 64), 4);
-  const config: WorkerConfig = {
-    ...shared,
-    ...queues,
-    eventsEndpoint: reader.optional('WARDEN_EVENTS_ENDPOINT', url),
+  const settings: WorkerSettings = {
     useThreadWorkers: reader.get('USE_THREAD_WORKERS', boolean, false),
     threadPoolSize,
     maxConcurrency: reader.get('WORKER_MAX_CONCURRENCY', integer(1, 256), threadPoolSize),
     cancelGraceMs: reader.get('CANCEL_GRACE_SECONDS', decimal(0.1, 600), 10) * 1000,
-    heartbeatIntervalMs:
-      reader.get('WORKER_HEARTBEAT_INTERVAL_SECONDS', decimal(0.5, 300), 10) * 1000,
+    heartbeatIntervalMs: reader.get('WORKER_HEARTBEAT_INTERVAL_SECONDS', decimal(0.5, 300), 10) * 1000,
     workflowsDir: reader.optional('WORKFLOWS_DIR', text()),
     defaultTimeoutSeconds: reader.get('DEFAULT_TIMEOUT_SECONDS', decimal(0.1, 43200), 300),
-    maxExecutionsPerProcess: reader.get(
-      'WORKER_MAX_EXECUTIONS_PER_PROCESS',
-      integer(1, 10_000_000),
-      10_000,
-    ),
+    maxExecutionsPerProcess: reader.get('WORKER_MAX_EXECUTIONS_PER_PROCESS', integer(1, 10_000_000), 10_000),
     maxProcessMemoryMb: reader.get('WORKER_MAX_PROCESS_MEMORY_MB', integer(64, 65_536), 1536),
     threadMaxHeapMb: reader.get('WORKER_THREAD_MAX_HEAP_MB', integer(16, 16_384), 256),
-    shutdownDeadlineMs:
-      reader.get('WORKER_SHUTDOWN_DEADLINE_SECONDS', decimal(1, 3600), 100) * 1000,
+    shutdownDeadlineMs: reader.get('WORKER_SHUTDOWN_DEADLINE_SECONDS', decimal(1, 3600), 100) * 1000,
     killCapMs: reader.get('WORKER_KILL_CAP_SECONDS', decimal(0.1, 60), 5) * 1000,
-    visibilityTimeoutSeconds: reader.get(
-      'WORKER_VISIBILITY_TIMEOUT_SECONDS',
-      integer(5, 43200),
-      30,
-    ),
+    visibilityTimeoutSeconds: reader.get('WORKER_VISIBILITY_TIMEOUT_SECONDS', integer(5, 43200), 30),
     blacklistCacheMs: reader.get('BLACKLIST_CACHE_SECONDS', decimal(0, 300), 5) * 1000,
     commandPollMs: reader.get('WORKER_COMMAND_POLL_SECONDS', decimal(0.1, 60), 1) * 1000,
     maxInputBytes: reader.get('MAX_INPUT_BYTES', integer(2, 240 * 1024), 64 * 1024),
@@ -234,13 +220,34 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     ),
     version: reader.get('WARDEN_VERSION', text(), '0.1.0'),
   };
-  if (config.maxConcurrency > config.threadPoolSize && config.useThreadWorkers) {
+  if (settings.maxConcurrency > settings.threadPoolSize && settings.useThreadWorkers) {
     reader.problems.push(
-      `WORKER_MAX_CONCURRENCY=${config.maxConcurrency} is more than WORKER_THREAD_POOL_SIZE=${config.threadPoolSize}: in thread mode each execution needs a thread`,
+      `WORKER_MAX_CONCURRENCY=${settings.maxConcurrency} is more than WORKER_THREAD_POOL_SIZE=${settings.threadPoolSize}: in thread mode each execution needs a thread`,
     );
   }
+  return settings;
+}
+
+export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+  const reader = new EnvReader(env);
+  const config: WorkerConfig = {
+    ...readShared(reader),
+    ...readQueues(reader),
+    eventsEndpoint: reader.optional('WARDEN_EVENTS_ENDPOINT', url),
+    ...readWorker(reader),
+  };
   reader.done();
   return config;
+}
+
+/**
+ * Validates the worker's own settings without the deployment-provided ones (queue URLs), so a
+ * launcher such as `npm start` can refuse a bad value before it starts anything.
+ */
+export function checkWorkerSettings(env: Env = process.env): void {
+  const reader = new EnvReader(env);
+  readWorker(reader);
+  reader.done();
 }
 
 export type AuthMode = 'token' | 'cognito';
@@ -249,6 +256,11 @@ export interface ControlPlaneConfig extends SharedConfig, QueueConfig, EventsCon
   authMode: AuthMode;
   /** Local mode: the one admin token. */
   adminToken?: string;
+  /**
+   * Local mode, optional: a token that authenticates but carries no admin role (every admin
+   * route answers 403 to it), so the role check can be exercised without Cognito.
+   */
+  nonAdminToken?: string;
   cognitoUserPoolId?: string;
   cognitoClientId?: string;
   /** Cognito group whose members are admins. */
@@ -278,6 +290,10 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
       'WARDEN_ADMIN_TOKEN',
       text(/^\S{16,512}$/, 'at least 16 characters without spaces'),
     ),
+    nonAdminToken: reader.optional(
+      'WARDEN_NON_ADMIN_TOKEN',
+      text(/^\S{16,512}$/, 'at least 16 characters without spaces'),
+    ),
     cognitoUserPoolId: reader.optional(
       'COGNITO_USER_POOL_ID',
       text(
@@ -302,6 +318,9 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
     reader.problems.push(
       'WARDEN_ADMIN_TOKEN is required when WARDEN_AUTH_MODE=token: expected at least 16 characters without spaces',
     );
+  }
+  if (config.nonAdminToken && config.nonAdminToken === config.adminToken) {
+    reader.problems.push('WARDEN_NON_ADMIN_TOKEN must differ from WARDEN_ADMIN_TOKEN');
   }
   if (authMode === 'cognito' && (!config.cognitoUserPoolId || !config.cognitoClientId)) {
     reader.problems.push(

@@ -3,7 +3,7 @@
  * 127.0.0.1. Both speak the real wire protocols, so the AWS SDK talks to them unchanged.
  */
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 
@@ -67,5 +67,52 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     async stop() {
       await Promise.all([dynamodb.stop(), sqs.stop()]);
     },
+  };
+}
+
+/**
+ * One endpoint for both emulators, as LocalStack offers: requests are routed by their protocol
+ * (DynamoDB's `X-Amz-Target: DynamoDB_20120810.*`; everything else is SQS). This lets a single
+ * `AWS_ENDPOINT_URL` serve the whole SDK.
+ */
+export async function startCombinedEndpoint(
+  targets: { dynamodb: Emulator; sqs: Emulator },
+  port = 0,
+): Promise<Emulator> {
+  const server = createServer((request, response) => {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const upstream = target.startsWith('DynamoDB') ? targets.dynamodb : targets.sqs;
+    const proxied = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: upstream.port,
+        method: request.method,
+        path: request.url,
+        headers: request.headers,
+      },
+      (reply) => {
+        response.writeHead(reply.statusCode ?? 502, reply.headers);
+        reply.pipe(response);
+      },
+    );
+    proxied.on('error', (error) => {
+      response.writeHead(502, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ message: `emulator unreachable: ${error.message}` }));
+    });
+    request.pipe(proxied);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    port: actual,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import {
   ConfigError,
+  checkWorkerSettings,
   createAwsClients,
   createLogger,
   ensureQueues,
@@ -22,7 +23,13 @@ import { startWorkers } from './workers.js';
 import { startAdminUi } from './admin-ui.js';
 
 async function main(): Promise<void> {
-  const settings = loadLocalSettings();
+  let settings: ReturnType<typeof loadLocalSettings>;
+  try {
+    settings = loadLocalSettings();
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
   const logger = createLogger('local', settings.logLevel);
   const components: Component[] = [];
   let emulators: Emulators | undefined;
@@ -50,6 +57,8 @@ async function main(): Promise<void> {
   }
 
   try {
+    // Refuse a bad worker setting before anything starts (the workers would only fail later).
+    checkWorkerSettings(process.env);
     let endpoints = settings.externalEndpoints;
     if (!endpoints) {
       emulators = await startEmulators({
