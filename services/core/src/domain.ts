@@ -19,6 +19,8 @@ export const ERROR_TYPES = [
   'OutOfMemory',
   'WorkerLost',
   'Cancelled',
+  /** The record was written but the message could not be sent to the queue; submit again. */
+  'EnqueueFailed',
 ] as const;
 export type ErrorType = (typeof ERROR_TYPES)[number];
 

@@ -11,3 +11,4 @@ export * from './time.js';
 export * from './provisioning.js';
 export * from './events/apigateway-transport.js';
 export * from './metrics.js';
+export * from './api-types.js';

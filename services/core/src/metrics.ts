@@ -42,6 +42,8 @@ export const CIRCUIT_BREAKER_METRICS = {
   silentWorkers: 'SilentWorkers',
   /** Processes DRAINING or PENDING_KILL for longer than the draining threshold (a gauge). */
   processesDrainingTooLong: 'ProcessesDrainingTooLong',
+  /** Stuck executions per 100 executions queued inside the breaker's window (a gauge). */
+  stuckRatePercent: 'StuckRatePercent',
 } as const;
 
 export type WorkerMetricName = (typeof WORKER_METRICS)[keyof typeof WORKER_METRICS];

@@ -425,6 +425,36 @@ export class ExecutionsRepository {
     };
   }
 
+  /**
+   * How many executions of each status were queued at or after `sinceIso` (a COUNT query per
+   * status partition; nothing is read into memory). Feeds the stuck rate of the fleet health.
+   */
+  async countByStatusSince(sinceIso: string): Promise<Record<ExecutionStatus, number>> {
+    const counts = await Promise.all(
+      EXECUTION_STATUSES.map(async (status) => {
+        let total = 0;
+        let ExclusiveStartKey: Record<string, unknown> | undefined;
+        do {
+          const page = await this.dynamo.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: INDEX.executionsByStatus,
+              KeyConditionExpression: '#status = :status AND queuedAt >= :since',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':status': status, ':since': sinceIso },
+              Select: 'COUNT',
+              ExclusiveStartKey,
+            }),
+          );
+          total += page.Count ?? 0;
+          ExclusiveStartKey = page.LastEvaluatedKey;
+        } while (ExclusiveStartKey);
+        return [status, total] as const;
+      }),
+    );
+    return Object.fromEntries(counts) as Record<ExecutionStatus, number>;
+  }
+
   /** Executions waiting in the queue that a producer tracked with a QUEUED record. */
   async listQueued(limit = 100): Promise<ExecutionRecord[]> {
     return (await this.list({ status: 'QUEUED', limit })).items;

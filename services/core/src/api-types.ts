@@ -1,0 +1,192 @@
+/**
+ * The admin HTTP API's contract: request and response bodies and error codes. The API
+ * (services/functions) answers with these shapes; the CLI and client (services/client) and the
+ * admin app read them. docs/api.md describes every route.
+ */
+import type {
+  BlacklistEntry,
+  ExecutionRecord,
+  ExecutionStatus,
+  StuckRecord,
+  SystemConfig,
+  WorkerCommand,
+  WorkerRecord,
+  WorkflowInfo,
+} from './domain.js';
+
+export const API_ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'VALIDATION_FAILED',
+  'NOT_FOUND',
+  'WORKER_NOT_FOUND',
+  'PROCESS_NOT_FOUND',
+  'STALE_GENERATION',
+  'PROCESS_EXITING',
+  'WORKER_OFFLINE',
+  'WORKER_NOT_SILENT',
+  'STOP_REFUSED',
+  'EXECUTION_NOT_FOUND',
+  'DUPLICATE_EXECUTION',
+  'UNKNOWN_WORKFLOW',
+  'NO_WORKERS_REGISTERED',
+  'WORKFLOW_BLACKLISTED',
+  'ALREADY_BLACKLISTED',
+  'NOT_BLACKLISTED',
+  'ENQUEUE_FAILED',
+  'INTERNAL',
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+/** Every non-2xx answer. `field` names the request field at fault, when there is one. */
+export interface ApiErrorBody {
+  error: { code: ApiErrorCode; message: string; field?: string };
+}
+
+/**
+ * `online`: heartbeating. `silent`: registered, not OFFLINE, but no heartbeat for longer than
+ * the silent threshold (hung or gone without deregistering). `offline`: deregistered.
+ */
+export type WorkerHealth = 'online' | 'silent' | 'offline';
+
+export interface WorkerSummary extends Omit<WorkerRecord, 'expiresAt'> {
+  health: WorkerHealth;
+  /** Milliseconds since the last heartbeat, when the answer was made. */
+  heartbeatAgeMs: number;
+}
+
+export interface WorkersResponse {
+  workers: WorkerSummary[];
+  /** A worker without a heartbeat for this long is `silent`. */
+  silentAfterMs: number;
+}
+
+export interface WorkerDetailResponse {
+  worker: WorkerSummary;
+  /** Commands (recycles) addressed to this worker and not yet picked up. */
+  pendingCommands: WorkerCommand[];
+}
+
+export interface RecycleRequest {
+  /** The generation the caller saw; a newer process under the same pid is not recycled. */
+  generation: number;
+}
+
+export interface RecycleResponse {
+  command: WorkerCommand;
+  /** False when the same recycle had already been requested (the existing command is returned). */
+  created: boolean;
+}
+
+export interface StopWorkerRequest {
+  /** Stop even though the worker is still heartbeating. */
+  force?: boolean;
+}
+
+export interface StopWorkerResponse {
+  workerId: string;
+  /** What was asked to stop: an ECS task ARN, or a local process. */
+  target: string;
+}
+
+export interface QueuedExecutionSummary {
+  executionId: string;
+  workflowId: string;
+  /** From the workflow catalog; the id when no registered worker knows the workflow. */
+  workflowName: string;
+  queuedAt: string;
+  ageMs: number;
+}
+
+export interface QueueStatusResponse {
+  queue: { url: string; visible: number; inFlight: number; delayed: number };
+  deadLetter: { url: string; depth: number };
+  /** QUEUED records written by submissions through the API (newest first, at most `limit`). */
+  tracked: { count: number; executions: QueuedExecutionSummary[] };
+  /**
+   * Messages waiting that no QUEUED record accounts for (sent raw to SQS). Approximate: SQS
+   * counts are approximate themselves.
+   */
+  untracked: number;
+}
+
+export interface StuckWorkflowSummary {
+  workflowId: string;
+  workflowName: string;
+  count: number;
+  lastStuckAt: string;
+  blacklisted: boolean;
+}
+
+export interface StuckHistoryResponse {
+  hours: number;
+  since: string;
+  total: number;
+  /** Most stuck first. */
+  workflows: StuckWorkflowSummary[];
+  /** The records themselves, newest first (at most 200). */
+  records: StuckRecord[];
+}
+
+export interface BlacklistResponse {
+  /** Workflows blacklisted now. */
+  entries: BlacklistEntry[];
+  /** Removed entries, newest removal first; present with `?include=removed`. */
+  history?: BlacklistEntry[];
+}
+
+export interface AddBlacklistRequest {
+  workflowId: string;
+  /** Why; stored as `manual:<reason>`. */
+  reason: string;
+}
+
+export interface BlacklistEntryResponse {
+  entry: BlacklistEntry;
+}
+
+export interface ConfigResponse extends SystemConfig {
+  updatedAt?: string;
+  updatedBy?: string;
+}
+
+/** PUT /api/platform/config: any subset of the keys; the others keep their value. */
+export type ConfigUpdateRequest = Partial<SystemConfig>;
+
+export interface SubmitExecutionRequest {
+  workflowId: string;
+  input?: unknown;
+  timeoutSeconds?: number;
+  /** Chosen by the caller to make a retry safe; generated when absent. */
+  executionId?: string;
+}
+
+export interface ExecutionResponse {
+  execution: ExecutionRecord;
+}
+
+export interface ExecutionListQuery {
+  workflowId?: string;
+  status?: ExecutionStatus;
+  /** ISO instants bounding queuedAt: `from` inclusive, `to` exclusive. */
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface ExecutionListResponse {
+  items: ExecutionRecord[];
+  /** Pass as `cursor` to read the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface WorkflowCatalogEntry extends WorkflowInfo {
+  /** Registered workers (not offline) that can run it. */
+  workers: number;
+  blacklisted: boolean;
+}
+
+export interface WorkflowsResponse {
+  workflows: WorkflowCatalogEntry[];
+}
