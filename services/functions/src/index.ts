@@ -1,1 +1,11 @@
-export {};
+export * from './auth.js';
+export * from './circuit-breaker.js';
+export * from './deps.js';
+export * from './fleet.js';
+export * from './http/app.js';
+export * from './http/errors.js';
+export * from './metrics.js';
+export * from './notifier.js';
+export * from './submit.js';
+export * from './websocket.js';
+export * from './worker-stopper.js';

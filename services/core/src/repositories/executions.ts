@@ -427,11 +427,16 @@ export class ExecutionsRepository {
 
   /**
    * How many executions of each status were queued at or after `sinceIso` (a COUNT query per
-   * status partition; nothing is read into memory). Feeds the stuck rate of the fleet health.
+   * status partition; nothing is read into memory). Feeds the stuck rate of the fleet health and
+   * the queue's tracked count. Statuses not asked for count 0.
    */
-  async countByStatusSince(sinceIso: string): Promise<Record<ExecutionStatus, number>> {
+  async countByStatusSince(
+    sinceIso: string,
+    statuses: readonly ExecutionStatus[] = EXECUTION_STATUSES,
+  ): Promise<Record<ExecutionStatus, number>> {
+    const zero = Object.fromEntries(EXECUTION_STATUSES.map((s) => [s, 0]));
     const counts = await Promise.all(
-      EXECUTION_STATUSES.map(async (status) => {
+      statuses.map(async (status) => {
         let total = 0;
         let ExclusiveStartKey: Record<string, unknown> | undefined;
         do {
@@ -452,7 +457,7 @@ export class ExecutionsRepository {
         return [status, total] as const;
       }),
     );
-    return Object.fromEntries(counts) as Record<ExecutionStatus, number>;
+    return { ...zero, ...Object.fromEntries(counts) } as Record<ExecutionStatus, number>;
   }
 
   /** Executions waiting in the queue that a producer tracked with a QUEUED record. */

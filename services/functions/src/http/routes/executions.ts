@@ -1,0 +1,88 @@
+/** /api/executions: submit, read one, list with filters and a cursor. */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import {
+  EXECUTION_STATUSES,
+  idSchema,
+  workMessageSchema,
+  type ExecutionListResponse,
+  type ExecutionResponse,
+} from '@warden/core';
+import type { ControlPlaneDeps } from '../../deps.js';
+import { submitExecution } from '../../submit.js';
+import type { AppEnv } from '../env.js';
+import { badRequest, notFound } from '../errors.js';
+import { validate, validateBody, validateQuery } from '../validation.js';
+
+const instant = (name: string) =>
+  z.iso.datetime({
+    offset: true,
+    error: `must be an ISO-8601 instant such as 2026-01-31T08:00:00Z (${name})`,
+  });
+
+const listSchema = z.object({
+  workflowId: idSchema.optional(),
+  status: z
+    .enum(EXECUTION_STATUSES, { error: `must be one of ${EXECUTION_STATUSES.join(', ')}` })
+    .optional(),
+  from: instant('queued at or after').optional(),
+  to: instant('queued before').optional(),
+  limit: z.coerce
+    .number({ error: 'must be an integer from 1 to 200' })
+    .int('must be an integer from 1 to 200')
+    .min(1, 'must be an integer from 1 to 200')
+    .max(200, 'must be an integer from 1 to 200')
+    .default(50),
+  cursor: z.string().min(1).max(200).optional(),
+});
+
+const normalize = (value: string | undefined): string | undefined =>
+  value === undefined ? undefined : new Date(value).toISOString();
+
+export function executionRoutes(deps: ControlPlaneDeps): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  const { repos } = deps;
+
+  routes.post('/', async (c) => {
+    const message = await validateBody(c, workMessageSchema);
+    const execution = await submitExecution(deps, message, c.get('principal').id);
+    c.header('Location', `/api/executions/${encodeURIComponent(execution.executionId)}`);
+    const body: ExecutionResponse = { execution };
+    return c.json(body, 202);
+  });
+
+  routes.get('/:executionId', async (c) => {
+    const executionId = validate(idSchema, c.req.param('executionId'), 'execution id');
+    const execution = await repos.executions.get(executionId);
+    if (!execution) {
+      throw notFound(
+        'EXECUTION_NOT_FOUND',
+        `No execution ${executionId} (records are kept 30 days)`,
+      );
+    }
+    const body: ExecutionResponse = { execution };
+    return c.json(body);
+  });
+
+  routes.get('/', async (c) => {
+    const query = validateQuery(c, listSchema);
+    const from = normalize(query.from);
+    const to = normalize(query.to);
+    if (from && to && from >= to) throw badRequest('from must be earlier than to', 'from');
+    try {
+      const page = await repos.executions.list({ ...query, from, to });
+      const body: ExecutionListResponse = page;
+      return c.json(body);
+    } catch (error) {
+      if (error instanceof RangeError) {
+        throw badRequest(
+          `cursor: ${error.message}; pass nextCursor from the previous page`,
+          'cursor',
+        );
+      }
+      throw error;
+    }
+  });
+
+  return routes;
+}
