@@ -50,7 +50,9 @@ export async function submitExecution(
     );
   }
   if (!catalog.some((workflow) => workflow.id === message.workflowId)) {
-    throw badRequest(
+    throw new ApiError(
+      400,
+      'UNKNOWN_WORKFLOW',
       `Unknown workflow "${message.workflowId}": no registered worker offers it. Known workflows: ${catalog.map((w) => w.id).join(', ')}`,
       'workflowId',
     );

@@ -1,6 +1,6 @@
 /** Request validation with zod: a failure becomes a 400 naming the field and what is accepted. */
 import type { Context } from 'hono';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { badRequest } from './errors.js';
 
 function fieldOf(issue: z.core.$ZodIssue): string | undefined {
@@ -58,3 +58,16 @@ export const validateBody = async <S extends z.ZodType>(
 
 export const validateQuery = <S extends z.ZodType>(c: Context, schema: S): z.output<S> =>
   validate(schema, c.req.query(), 'query');
+
+/** Validates one path parameter; a failure names it as the field. */
+export function validateParam<S extends z.ZodType>(
+  name: string,
+  schema: S,
+  value: string,
+): z.output<S> {
+  const parsed = validate(z.object({ [name]: schema }), { [name]: value }, 'path') as Record<
+    string,
+    z.output<S>
+  >;
+  return parsed[name] as z.output<S>;
+}

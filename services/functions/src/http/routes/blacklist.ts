@@ -10,7 +10,7 @@ import {
 import type { ControlPlaneDeps } from '../../deps.js';
 import type { AppEnv } from '../env.js';
 import { conflict, notFound } from '../errors.js';
-import { validate, validateBody, validateQuery } from '../validation.js';
+import { validateBody, validateParam, validateQuery } from '../validation.js';
 
 const querySchema = z.object({
   include: z
@@ -63,7 +63,7 @@ export function blacklistRoutes(deps: ControlPlaneDeps): Hono<AppEnv> {
   });
 
   routes.delete('/:workflowId', async (c) => {
-    const workflowId = validate(idSchema, c.req.param('workflowId'), 'workflow id');
+    const workflowId = validateParam('workflowId', idSchema, c.req.param('workflowId'));
     const removedBy = c.get('principal').id;
     const entry = await repos.blacklist.remove(workflowId, removedBy);
     if (!entry) {

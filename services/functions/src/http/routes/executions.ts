@@ -12,7 +12,7 @@ import type { ControlPlaneDeps } from '../../deps.js';
 import { submitExecution } from '../../submit.js';
 import type { AppEnv } from '../env.js';
 import { badRequest, notFound } from '../errors.js';
-import { validate, validateBody, validateQuery } from '../validation.js';
+import { validateBody, validateParam, validateQuery } from '../validation.js';
 
 const instant = (name: string) =>
   z.iso.datetime({
@@ -52,7 +52,7 @@ export function executionRoutes(deps: ControlPlaneDeps): Hono<AppEnv> {
   });
 
   routes.get('/:executionId', async (c) => {
-    const executionId = validate(idSchema, c.req.param('executionId'), 'execution id');
+    const executionId = validateParam('executionId', idSchema, c.req.param('executionId'));
     const execution = await repos.executions.get(executionId);
     if (!execution) {
       throw notFound(

@@ -12,7 +12,7 @@ import { summarizeWorker } from '../../fleet.js';
 import { StopRefusedError } from '../../worker-stopper.js';
 import type { AppEnv } from '../env.js';
 import { conflict, notFound } from '../errors.js';
-import { jsonBody, validate } from '../validation.js';
+import { jsonBody, validate, validateParam } from '../validation.js';
 
 const workerIdSchema = z.string().min(1).max(128);
 const pidSchema = z.coerce
@@ -36,7 +36,7 @@ export function workerRoutes(deps: ControlPlaneDeps): Hono<AppEnv> {
   const { repos, config } = deps;
 
   const loadWorker = async (raw: string) => {
-    const workerId = validate(workerIdSchema, raw, 'worker id');
+    const workerId = validateParam('workerId', workerIdSchema, raw);
     const worker = await repos.workers.get(workerId);
     if (!worker) {
       throw notFound(
@@ -67,7 +67,7 @@ export function workerRoutes(deps: ControlPlaneDeps): Hono<AppEnv> {
   });
 
   routes.post('/:workerId/processes/:pid/recycle', async (c) => {
-    const pid = validate(pidSchema, c.req.param('pid'), 'path');
+    const pid = validateParam('pid', pidSchema, c.req.param('pid'));
     const { generation } = validate(recycleSchema, await jsonBody(c), 'request body');
     const worker = await loadWorker(c.req.param('workerId'));
     if (worker.status === 'OFFLINE') {
