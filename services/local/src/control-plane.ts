@@ -50,6 +50,8 @@ export interface RunningControlPlane {
   adminTokenSource: 'WARDEN_ADMIN_TOKEN' | 'generated';
   config: ControlPlaneConfig;
   deps: ControlPlaneDeps;
+  /** Ids of the WebSocket connections the gateway holds open. */
+  openConnections(): string[];
   /** Runs one circuit-breaker sweep now (the scheduler runs the same function). */
   sweep(): Promise<SweepResult>;
   stop(): Promise<void>;
@@ -117,6 +119,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<Run
       adminTokenSource: given ? 'WARDEN_ADMIN_TOKEN' : 'generated',
       config,
       deps: built,
+      openConnections: () => gateway.openConnections(),
       sweep,
       async stop() {
         await scheduler?.stop();

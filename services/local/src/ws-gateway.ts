@@ -291,10 +291,11 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         return;
       }
       case 'GET':
+        // The wire names of API Gateway's GetConnection response (the SDK maps them).
         sendJson(response, 200, {
-          ConnectedAt: new Date(connection.connectedAt).toISOString(),
-          LastActiveAt: new Date(connection.lastActiveAt).toISOString(),
-          Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
+          connectedAt: new Date(connection.connectedAt).toISOString(),
+          lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+          identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
         });
         return;
       case 'DELETE':
