@@ -169,6 +169,11 @@ export interface WorkerConfig extends SharedConfig, QueueConfig, EventsConfig {
   /** Feature flag: thread pool in recyclable processes (true) or a process per execution. */
   useThreadWorkers: boolean;
   threadPoolSize: number;
+  /**
+   * Executions one thread runs at once (thread mode). Above 1, I/O-bound executions share a warm
+   * thread and its loaded modules; a thread that blocks or overflows its heap takes all of them.
+   */
+  executionsPerThread: number;
   /** Executions one worker runs at once, in either mode. */
   maxConcurrency: number;
   cancelGraceMs: number;
@@ -186,6 +191,12 @@ export interface WorkerConfig extends SharedConfig, QueueConfig, EventsConfig {
   /** How long an exiting process gets between SIGTERM and SIGKILL. */
   killCapMs: number;
   visibilityTimeoutSeconds: number;
+  /**
+   * SQS long-poll wait. A stopping worker lets its last poll finish (a poll abandoned mid-wait
+   * can still take a message out of sight), so this also bounds how long an idle worker takes
+   * to stop.
+   */
+  pollWaitSeconds: number;
   blacklistCacheMs: number;
   commandPollMs: number;
   maxInputBytes: number;
@@ -197,10 +208,18 @@ type WorkerSettings = Omit<WorkerConfig, keyof SharedConfig | keyof QueueConfig 
 
 function readWorker(reader: EnvReader): WorkerSettings {
   const threadPoolSize = reader.get('WORKER_THREAD_POOL_SIZE', integer(1, 64), 4);
+  const useThreadWorkers = reader.get('USE_THREAD_WORKERS', boolean, false);
+  const executionsPerThread = reader.get('WORKER_EXECUTIONS_PER_THREAD', integer(1, 64), 1);
+  const threadSlots = threadPoolSize * executionsPerThread;
   const settings: WorkerSettings = {
-    useThreadWorkers: reader.get('USE_THREAD_WORKERS', boolean, false),
+    useThreadWorkers,
     threadPoolSize,
-    maxConcurrency: reader.get('WORKER_MAX_CONCURRENCY', integer(1, 256), threadPoolSize),
+    executionsPerThread,
+    maxConcurrency: reader.get(
+      'WORKER_MAX_CONCURRENCY',
+      integer(1, 256),
+      useThreadWorkers ? Math.min(threadSlots, 256) : threadPoolSize,
+    ),
     cancelGraceMs: reader.get('CANCEL_GRACE_SECONDS', decimal(0.1, 600), 10) * 1000,
     heartbeatIntervalMs: reader.get('WORKER_HEARTBEAT_INTERVAL_SECONDS', decimal(0.5, 300), 10) * 1000,
     workflowsDir: reader.optional('WORKFLOWS_DIR', text()),
@@ -211,6 +230,7 @@ function readWorker(reader: EnvReader): WorkerSettings {
     shutdownDeadlineMs: reader.get('WORKER_SHUTDOWN_DEADLINE_SECONDS', decimal(1, 3600), 100) * 1000,
     killCapMs: reader.get('WORKER_KILL_CAP_SECONDS', decimal(0.1, 60), 5) * 1000,
     visibilityTimeoutSeconds: reader.get('WORKER_VISIBILITY_TIMEOUT_SECONDS', integer(5, 43200), 30),
+    pollWaitSeconds: reader.get('WORKER_POLL_WAIT_SECONDS', integer(1, 20), 10),
     blacklistCacheMs: reader.get('BLACKLIST_CACHE_SECONDS', decimal(0, 300), 5) * 1000,
     commandPollMs: reader.get('WORKER_COMMAND_POLL_SECONDS', decimal(0.1, 60), 1) * 1000,
     maxInputBytes: reader.get('MAX_INPUT_BYTES', integer(2, 240 * 1024), 64 * 1024),
@@ -220,9 +240,9 @@ function readWorker(reader: EnvReader): WorkerSettings {
     ),
     version: reader.get('WARDEN_VERSION', text(), '0.1.0'),
   };
-  if (settings.maxConcurrency > settings.threadPoolSize && settings.useThreadWorkers) {
+  if (settings.maxConcurrency > threadSlots && settings.useThreadWorkers) {
     reader.problems.push(
-      `WORKER_MAX_CONCURRENCY=${settings.maxConcurrency} is more than WORKER_THREAD_POOL_SIZE=${settings.threadPoolSize}: in thread mode each execution needs a thread`,
+      `WORKER_MAX_CONCURRENCY=${settings.maxConcurrency} is more than WORKER_THREAD_POOL_SIZE=${threadPoolSize} × WORKER_EXECUTIONS_PER_THREAD=${executionsPerThread}: in thread mode each execution needs a thread slot`,
     );
   }
   return settings;

@@ -1,0 +1,464 @@
+/**
+ * Thread mode (USE_THREAD_WORKERS=true): the orchestrator side. It keeps exactly one ACTIVE pool
+ * process; each pool process runs executions on warm worker threads. A process that can no longer
+ * be trusted (a stuck execution, a recycle request, too many executions, too much memory) DRAINS:
+ * it takes no new work, a replacement is started at once, its healthy executions finish however
+ * long they take, and once only stuck ones remain it is terminated (SIGTERM, then SIGKILL after
+ * WORKER_KILL_CAP_SECONDS). A pool process that dies unexpectedly fails its running executions as
+ * WorkerLost (executions it had not started yet go to the next process) and is replaced.
+ *
+ *   ACTIVE ──stuck / max executions / max memory──▶ DRAINING ─┐
+ *      └────────────recycle command─────────────▶ PENDING_KILL ┴─only stuck left──▶ EXITING ──▶ gone
+ */
+import type { ProcessSnapshot, ProcessState } from '@warden/core';
+import { readMemory } from '../memory.js';
+import type { FromPool, RunRequest, ToPool } from '../protocol.js';
+import { forkRunner, sendTo, terminate, type ForkedProcess } from './child-processes.js';
+import { SupervisedExecutor, type TrackedRun } from './supervised-executor.js';
+import type { RecycleResult } from './types.js';
+
+const POOL_ENTRY = new URL('../runner/pool-main.js', import.meta.url);
+/** A pool process that has not started its threads by then is killed and started again. */
+const POOL_READY_TIMEOUT_MS = 30_000;
+const MAX_RESPAWN_DELAY_MS = 30_000;
+
+interface Pool {
+  process: ForkedProcess;
+  pid: number;
+  generation: number;
+  state: ProcessState;
+  stateSince: string;
+  startedAt: string;
+  startedAtMs: number;
+  drainingSinceMs?: number;
+  ready: boolean;
+  threads: number;
+  /** Runs placed here and not yet reported, stuck ones included (they leave when it exits). */
+  runs: Map<string, TrackedRun>;
+  jobsProcessed: number;
+  readyTimer?: NodeJS.Timeout;
+}
+
+export class ThreadExecutor extends SupervisedExecutor {
+  readonly mode = 'thread' as const;
+  private readonly pools = new Map<number, Pool>();
+  private readonly poolOf = new Map<string, Pool>();
+  /** Runs waiting for an ACTIVE pool process to be ready. */
+  private waiting: TrackedRun[] = [];
+  private active?: Pool;
+  private generation = 0;
+  private failedStarts = 0;
+  private respawnTimer?: NodeJS.Timeout;
+  private firstStart?: { resolve(): void; reject(error: Error): void };
+
+  start(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.firstStart = { resolve, reject };
+      this.spawnActive('worker start-up');
+    });
+  }
+
+  freeSlots(): number {
+    const pool = this.active;
+    if (this.stopping || !pool?.ready || pool.state !== 'ACTIVE') return 0;
+    const globalFree = this.options.maxConcurrency - this.healthyCount();
+    return Math.max(0, Math.min(globalFree, this.poolSlotsFree(pool) - this.waiting.length));
+  }
+
+  /** Free thread slots of a pool; a thread with a cancelled execution still in it takes no work. */
+  private poolSlotsFree(pool: Pool): number {
+    const perThread = this.options.executionsPerThread;
+    let used = 0;
+    const byThread = new Map<number, { runs: number; tainted: boolean }>();
+    for (const run of pool.runs.values()) {
+      used++;
+      const threadId = run.placement?.threadId;
+      if (threadId === undefined) continue;
+      const thread = byThread.get(threadId) ?? { runs: 0, tainted: false };
+      thread.runs++;
+      thread.tainted ||= run.state !== 'RUNNING';
+      byThread.set(threadId, thread);
+    }
+    for (const thread of byThread.values()) if (thread.tainted) used += perThread - thread.runs;
+    return pool.threads * perThread - used;
+  }
+
+  private spawnActive(reason: string): void {
+    if (this.stopping || this.active) return;
+    const generation = ++this.generation;
+    const forked = forkRunner(POOL_ENTRY, { env: this.options.env });
+    const now = Date.now();
+    const pool: Pool = {
+      process: forked,
+      pid: forked.pid,
+      generation,
+      state: 'ACTIVE',
+      stateSince: new Date(now).toISOString(),
+      startedAt: new Date(now).toISOString(),
+      startedAtMs: now,
+      ready: false,
+      threads: 0,
+      runs: new Map(),
+      jobsProcessed: 0,
+    };
+    this.pools.set(pool.pid, pool);
+    this.active = pool;
+    this.options.logger.info({ pid: pool.pid, generation, reason }, 'starting a pool process');
+    this.emit({
+      type: 'process_state',
+      pid: pool.pid,
+      generation,
+      from: null,
+      to: 'ACTIVE',
+      reason,
+    });
+    forked.child.on('message', (message: FromPool) => this.onMessage(pool, message));
+    forked.child.on('error', (error) =>
+      this.options.logger.error({ err: error, pid: pool.pid }, 'pool process error'),
+    );
+    void forked.exited.then(({ code, signal }) => this.onExit(pool, code, signal));
+    sendTo(forked.child, {
+      type: 'init',
+      options: {
+        generation,
+        threads: this.options.threadPoolSize,
+        executionsPerThread: this.options.executionsPerThread,
+        threadMaxHeapMb: this.options.threadMaxHeapMb,
+      },
+    } satisfies ToPool);
+    pool.readyTimer = setTimeout(() => {
+      if (pool.ready) return;
+      this.options.logger.error(
+        { pid: pool.pid, generation },
+        `pool process not ready within ${POOL_READY_TIMEOUT_MS / 1000} s; killing it`,
+      );
+      void terminate(pool.process, this.options.killCapMs);
+    }, POOL_READY_TIMEOUT_MS);
+  }
+
+  private onMessage(pool: Pool, message: FromPool): void {
+    switch (message.type) {
+      case 'ready': {
+        pool.ready = true;
+        pool.threads = message.threadIds.length;
+        clearTimeout(pool.readyTimer);
+        this.failedStarts = 0;
+        this.options.logger.info(
+          { pid: pool.pid, generation: pool.generation, threads: pool.threads },
+          'pool process ready',
+        );
+        this.firstStart?.resolve();
+        this.firstStart = undefined;
+        this.placeWaiting();
+        this.emit({ type: 'capacity' });
+        return;
+      }
+      case 'started': {
+        const run = pool.runs.get(message.executionId);
+        if (!run) return;
+        run.placement = { pid: pool.pid, generation: pool.generation, threadId: message.threadId };
+        run.hooks.onStarted?.(run.placement);
+        return;
+      }
+      case 'log':
+        pool.runs.get(message.executionId)?.addLog(message.line);
+        return;
+      case 'result': {
+        const run = pool.runs.get(message.executionId);
+        if (!run) return;
+        pool.runs.delete(message.executionId);
+        this.poolOf.delete(message.executionId);
+        pool.jobsProcessed++;
+        this.settle(run, message.result);
+        if (pool.state === 'ACTIVE' && pool.jobsProcessed >= this.options.maxExecutionsPerProcess) {
+          this.drain(
+            pool,
+            'DRAINING',
+            `ran ${pool.jobsProcessed} executions (WORKER_MAX_EXECUTIONS_PER_PROCESS=${this.options.maxExecutionsPerProcess})`,
+          );
+        }
+        this.exitIfDrained(pool);
+        this.placeWaiting();
+        return;
+      }
+      case 'handback':
+        for (const executionId of message.executionIds) {
+          const run = pool.runs.get(executionId);
+          pool.runs.delete(executionId);
+          this.poolOf.delete(executionId);
+          if (run && !run.settled) this.waiting.push(run);
+        }
+        this.exitIfDrained(pool);
+        this.placeWaiting();
+        return;
+      case 'thread_exited':
+        this.options.logger.warn(
+          {
+            pid: pool.pid,
+            generation: pool.generation,
+            threadId: message.threadId,
+            replacement: message.replacementThreadId,
+          },
+          `pool thread exited: ${message.reason}`,
+        );
+        return;
+    }
+  }
+
+  private onExit(pool: Pool, code: number | null, signal: NodeJS.Signals | null): void {
+    clearTimeout(pool.readyTimer);
+    this.pools.delete(pool.pid);
+    const expected = pool.state === 'EXITING' || this.stopping;
+    const how = signal ? `signal ${signal}` : `code ${code}`;
+    for (const [executionId, run] of pool.runs) {
+      this.poolOf.delete(executionId);
+      if (run.settled || run.state === 'STUCK') continue;
+      if (this.stopping) {
+        this.abandon(run, 'the worker stopped before the execution finished');
+      } else if (!run.placement && run.state === 'RUNNING') {
+        // It never reached a thread: nothing of it ran, so the next process can run it.
+        this.waiting.push(run);
+      } else {
+        this.settle(run, {
+          ok: false,
+          error: {
+            kind: 'lost',
+            name: 'PoolProcessExited',
+            message: `its pool process (pid ${pool.pid}, generation ${pool.generation}) exited unexpectedly (${how})`,
+          },
+        });
+      }
+    }
+    pool.runs.clear();
+    if (!expected) {
+      this.options.logger.error(
+        { pid: pool.pid, generation: pool.generation, code, signal },
+        `pool process exited unexpectedly (${how})`,
+      );
+    }
+    this.emit({
+      type: 'process_state',
+      pid: pool.pid,
+      generation: pool.generation,
+      from: pool.state,
+      to: null,
+      reason: expected ? `exited (${how})` : `exited unexpectedly (${how})`,
+    });
+    this.emit({
+      type: 'process_exit',
+      pid: pool.pid,
+      generation: pool.generation,
+      uptimeMs: Date.now() - pool.startedAtMs,
+      drainMs: pool.drainingSinceMs !== undefined ? Date.now() - pool.drainingSinceMs : undefined,
+      expected,
+    });
+    if (pool !== this.active) {
+      this.placeWaiting();
+      return;
+    }
+    this.active = undefined;
+    if (!pool.ready) {
+      this.failedStarts++;
+      if (this.firstStart) {
+        this.firstStart.reject(
+          new Error(`the pool process exited before its threads were ready (${how})`),
+        );
+        this.firstStart = undefined;
+        return;
+      }
+    }
+    if (this.stopping) return;
+    const delay = this.failedStarts
+      ? Math.min(MAX_RESPAWN_DELAY_MS, 500 * 2 ** (this.failedStarts - 1))
+      : 0;
+    this.respawnTimer = setTimeout(
+      () => this.spawnActive(`replacing pid ${pool.pid}, which exited (${how})`),
+      delay,
+    );
+  }
+
+  protected place(run: TrackedRun): void {
+    this.waiting.push(run);
+    this.placeWaiting();
+  }
+
+  private placeWaiting(): void {
+    const pool = this.active;
+    if (!pool?.ready || pool.state !== 'ACTIVE') return;
+    while (this.waiting.length && this.poolSlotsFree(pool) > 0) {
+      const run = this.waiting.shift()!;
+      if (run.settled) continue;
+      const request: RunRequest = {
+        executionId: run.job.executionId,
+        workflowId: run.job.workflowId,
+        moduleUrl: this.moduleUrlOf(run.job.workflowId),
+        input: run.job.input,
+        attempt: run.job.attempt,
+      };
+      pool.runs.set(request.executionId, run);
+      this.poolOf.set(request.executionId, pool);
+      // If the channel is already closed the pool is exiting; its exit handler re-places the run.
+      sendTo(pool.process.child, { type: 'run', request } satisfies ToPool);
+    }
+  }
+
+  protected cancel(run: TrackedRun, reason: string): void {
+    const pool = this.poolOf.get(run.job.executionId);
+    if (pool) {
+      sendTo(pool.process.child, {
+        type: 'cancel',
+        executionId: run.job.executionId,
+        reason,
+      } satisfies ToPool);
+      return;
+    }
+    const index = this.waiting.indexOf(run);
+    if (index >= 0) {
+      this.waiting.splice(index, 1);
+      this.settle(run, {
+        ok: false,
+        error: {
+          kind: 'aborted',
+          name: 'CancellationError',
+          message: 'it never started: no pool process was ready in time',
+        },
+      });
+    }
+  }
+
+  protected contain(run: TrackedRun): void {
+    const pool = this.poolOf.get(run.job.executionId);
+    if (!pool) return;
+    this.drain(
+      pool,
+      'DRAINING',
+      `execution ${run.job.executionId} (${run.job.workflowId}) is stuck`,
+    );
+    this.exitIfDrained(pool);
+  }
+
+  /** Stops a pool process taking work and starts its replacement at once. */
+  private drain(pool: Pool, to: 'DRAINING' | 'PENDING_KILL', reason: string): boolean {
+    if (pool.state !== 'ACTIVE') return false;
+    this.setState(pool, to, reason);
+    pool.drainingSinceMs = Date.now();
+    sendTo(pool.process.child, { type: 'drain' } satisfies ToPool);
+    this.emit({ type: 'recycle', pid: pool.pid, generation: pool.generation, reason });
+    if (this.active === pool) {
+      this.active = undefined;
+      this.spawnActive(`replacing pid ${pool.pid} generation ${pool.generation}: ${reason}`);
+    }
+    return true;
+  }
+
+  /** A draining process exits once nothing but recorded stuck executions is left in it. */
+  private exitIfDrained(pool: Pool): void {
+    if (pool.state !== 'DRAINING' && pool.state !== 'PENDING_KILL') return;
+    for (const run of pool.runs.values()) if (!(run.state === 'STUCK' && run.settled)) return;
+    const stuck = pool.runs.size;
+    this.setState(
+      pool,
+      'EXITING',
+      stuck ? `only stuck executions remain (${stuck})` : 'its executions have finished',
+    );
+    void terminate(pool.process, this.options.killCapMs);
+  }
+
+  private setState(pool: Pool, to: ProcessState, reason: string): void {
+    if (pool.state === to) return;
+    const from = pool.state;
+    pool.state = to;
+    pool.stateSince = new Date().toISOString();
+    this.options.logger.info(
+      { pid: pool.pid, generation: pool.generation, from, to, reason },
+      'pool process state changed',
+    );
+    this.emit({
+      type: 'process_state',
+      pid: pool.pid,
+      generation: pool.generation,
+      from,
+      to,
+      reason,
+    });
+  }
+
+  /** Also enforces WORKER_MAX_PROCESS_MEMORY_MB on the ACTIVE process. */
+  snapshot(): ProcessSnapshot[] {
+    const snapshots: ProcessSnapshot[] = [];
+    for (const pool of [...this.pools.values()]) {
+      const memory = readMemory(pool.pid);
+      if (
+        memory &&
+        pool.state === 'ACTIVE' &&
+        memory.rssMb > this.options.maxProcessMemoryMb &&
+        this.drain(
+          pool,
+          'DRAINING',
+          `resident memory ${Math.round(memory.rssMb)} MB is above WORKER_MAX_PROCESS_MEMORY_MB=${this.options.maxProcessMemoryMb}`,
+        )
+      ) {
+        this.exitIfDrained(pool);
+      }
+      snapshots.push({
+        pid: pool.pid,
+        generation: pool.generation,
+        state: pool.state,
+        stateSince: pool.stateSince,
+        startedAt: pool.startedAt,
+        memoryMb: memory?.mb ?? 0,
+        memoryKind: memory?.kind ?? 'rss',
+        jobsProcessed: pool.jobsProcessed,
+        executions: [...pool.runs.values()].map((run) => run.snapshot()),
+      });
+    }
+    return snapshots;
+  }
+
+  recycle(pid: number, generation: number, requestedBy: string): RecycleResult {
+    const pool = this.pools.get(pid);
+    if (!pool) {
+      return {
+        status: 'REJECTED',
+        outcome: `no pool process with pid ${pid} runs on this worker (it may have exited already): nothing changed`,
+      };
+    }
+    if (pool.generation !== generation) {
+      return {
+        status: 'REJECTED',
+        outcome: `pid ${pid} is generation ${pool.generation}, not ${generation}: the command names an older process, nothing changed`,
+      };
+    }
+    if (pool.state !== 'ACTIVE') {
+      return {
+        status: 'DONE',
+        outcome: `pid ${pid} generation ${generation} is already ${pool.state}`,
+      };
+    }
+    this.drain(pool, 'PENDING_KILL', `recycle requested by ${requestedBy}`);
+    const replacement = this.active;
+    this.exitIfDrained(pool);
+    return {
+      status: 'DONE',
+      outcome:
+        `pid ${pid} generation ${generation} is PENDING_KILL and exits once its healthy executions finish` +
+        (replacement
+          ? `; replacement pid ${replacement.pid} generation ${replacement.generation} started`
+          : ''),
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.respawnTimer);
+    for (const run of this.waiting.splice(0)) {
+      this.abandon(run, 'the worker stopped before the execution started');
+    }
+    await Promise.all(
+      [...this.pools.values()].map((pool) => {
+        this.setState(pool, 'EXITING', 'the worker is stopping');
+        return terminate(pool.process, this.options.killCapMs);
+      }),
+    );
+  }
+}

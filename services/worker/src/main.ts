@@ -1,0 +1,113 @@
+/**
+ * The worker's entrypoint: the same one the ECS container runs and `npm start` spawns.
+ *
+ *   node services/worker/dist/main.js
+ *
+ * Configuration comes from the environment (see @warden/core loadWorkerConfig); a bad value or a
+ * workflow module that does not load stops start-up with a message naming it.
+ */
+import { hostname } from 'node:os';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import {
+  ConfigError,
+  EventPublisher,
+  createAwsClients,
+  createEventTransport,
+  createLogger,
+  createRepositories,
+  loadWorkerConfig,
+  metricMode,
+  type WorkerConfig,
+} from '@warden/core';
+import { SAMPLES_DIR } from '@warden/workflows';
+import { WorkflowLoadError, describeCatalog, loadWorkflowCatalog } from './catalog.js';
+import { TaskProtection, readEcsTask, type EcsTask } from './ecs.js';
+import { WorkerMetrics } from './metrics.js';
+import { WorkerRuntime } from './worker.js';
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+let config: WorkerConfig;
+try {
+  config = loadWorkerConfig(process.env);
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message);
+  throw error;
+}
+
+const logger = createLogger('worker', config.logLevel, { pid: process.pid });
+
+let catalog;
+try {
+  catalog = await loadWorkflowCatalog(config.workflowsDir ?? SAMPLES_DIR);
+} catch (error) {
+  if (error instanceof WorkflowLoadError) fail(error.message);
+  throw error;
+}
+logger.info(describeCatalog(catalog));
+
+let ecsTask: EcsTask | undefined;
+try {
+  ecsTask = await readEcsTask(process.env);
+} catch (error) {
+  fail(`Could not read the ECS task metadata: ${(error as Error).message}`);
+}
+if (!ecsTask) {
+  logger.info('not on ECS (no ECS_CONTAINER_METADATA_URI_V4): task scale-in protection is off');
+}
+
+const workerId =
+  config.workerId ??
+  ecsTask?.taskId ??
+  `${hostname()
+    .replace(/[^A-Za-z0-9._:-]/g, '-')
+    .slice(0, 100)}-${process.pid}`;
+
+const clients = createAwsClients({ region: config.region });
+const repos = createRepositories(clients.dynamo, config.tables);
+const publisher = new EventPublisher(
+  createEventTransport(config, repos.connections, logger),
+  logger,
+);
+const runtime = new WorkerRuntime({
+  config,
+  workerId,
+  catalog,
+  sqs: clients.sqs,
+  repos,
+  publisher,
+  metrics: new WorkerMetrics(metricMode(config.useThreadWorkers), workerId),
+  logger: logger.child({ workerId }),
+  ecsTask,
+  taskProtection: ecsTask
+    ? new TaskProtection(new ECSClient({ region: config.region }), ecsTask, logger)
+    : undefined,
+});
+
+const stop = (reason: string): void => {
+  void runtime
+    .shutdown(reason)
+    .catch((error: unknown) => logger.error({ err: error }, 'shutdown failed'))
+    .finally(() => {
+      clients.destroy();
+      process.exit(0);
+    });
+};
+process.once('SIGTERM', () => stop('SIGTERM'));
+process.once('SIGINT', () => stop('SIGINT'));
+// Started by a parent with an IPC channel (the local stack): if that parent dies, stop too.
+if (process.channel) process.once('disconnect', () => stop('parent process exited'));
+process.on('unhandledRejection', (error) => {
+  logger.error({ err: error }, 'unhandled rejection (the worker keeps running)');
+});
+
+try {
+  await runtime.start();
+} catch (error) {
+  logger.fatal({ err: error }, 'the worker failed to start');
+  await runtime.executor.stop().catch(() => {});
+  process.exit(1);
+}
