@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     maxWorkers: 2,
     projects: [
+      // Vue component and store tests (happy-dom), configured beside the app.
+      'admin-ui/vitest.config.ts',
       {
         test: {
           name: 'unit',

@@ -20,7 +20,7 @@ import { loadLocalSettings } from './settings.js';
 import { writeOutputs, type LocalOutputs } from './outputs.js';
 import { startControlPlane } from './control-plane.js';
 import { startWorkers } from './workers.js';
-import { startAdminUi } from './admin-ui.js';
+import { adminUiOrigin, startAdminUi } from './admin-ui.js';
 
 async function main(): Promise<void> {
   let settings: ReturnType<typeof loadLocalSettings>;
@@ -95,6 +95,8 @@ async function main(): Promise<void> {
       AwsEndpoints: endpoints,
       Tables: config.tables,
     };
+    // The API's CORS rule must name the admin app's origin, and the API starts first.
+    env.WARDEN_CORS_ORIGIN = process.env.WARDEN_CORS_ORIGIN ?? adminUiOrigin(process.env);
     const context: LocalContext = { config, env, outputs, home: settings.home, logger };
 
     for (const start of [startControlPlane, startWorkers, startAdminUi]) {

@@ -1,0 +1,227 @@
+/**
+ * The typed client of the admin REST API (docs/api.md; shapes from core's api-types). Every call
+ * sends the bearer token, turns the API's JSON errors (`{ error: { code, message, field? } }`)
+ * into an ApiError a view can show as it is, and reports a 401 so the app can send the admin
+ * back to the sign-in page.
+ */
+import type {
+  ApiErrorBody,
+  BlacklistEntry,
+  BlacklistListing,
+  BlacklistResponse,
+  ConfigResponse,
+  ExecutionFilters,
+  ExecutionListResponse,
+  ExecutionRecord,
+  ExecutionResponse,
+  QueueSnapshot,
+  QueueStatusResponse,
+  RecycleResponse,
+  StopWorkerResponse,
+  StuckHistoryResponse,
+  SubmitExecutionInput,
+  SystemConfig,
+  WorkerDetailResponse,
+  WorkersResponse,
+  WorkflowCatalogEntry,
+  WorkflowsResponse,
+} from './types';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** The request field the API says is wrong, when it names one. */
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** True when the API could not be reached at all (network, CORS, server down). */
+  get unreachable(): boolean {
+    return this.status === 0;
+  }
+}
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  getToken: () => string | undefined;
+  /** Called on every 401, after which the call still rejects. */
+  onUnauthorized?: (error: ApiError) => void;
+  fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+/** The API's messages name the problem but may omit the final stop. */
+const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);
+
+export class ApiClient {
+  private readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: ApiClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    // Bound, because some fetch implementations refuse to run with another `this`.
+    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  async request<T>(
+    method: string,
+    path: string,
+    { query, body, signal }: { query?: Query; body?: unknown; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    const url = new URL(`${this.baseUrl}${path}`);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
+    }
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const token = this.options.getToken();
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new ApiError(
+        0,
+        'UNREACHABLE',
+        `The Warden API at ${this.baseUrl} could not be reached. Check that it is running and that it allows this page's origin.`,
+      );
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const detail = (parsed as Partial<ApiErrorBody> | undefined)?.error;
+      const error = new ApiError(
+        response.status,
+        detail?.code ?? `HTTP_${response.status}`,
+        sentence(
+          detail?.message ?? `The API answered ${response.status} ${response.statusText}`.trim(),
+        ),
+        detail?.field,
+      );
+      if (response.status === 401) this.options.onUnauthorized?.(error);
+      throw error;
+    }
+    return parsed as T;
+  }
+
+  // Fleet ------------------------------------------------------------------------------------
+
+  listWorkers(signal?: AbortSignal): Promise<WorkersResponse> {
+    return this.request('GET', '/api/platform/workers', { signal });
+  }
+
+  getWorker(workerId: string): Promise<WorkerDetailResponse> {
+    return this.request('GET', `/api/platform/workers/${encodeURIComponent(workerId)}`);
+  }
+
+  /** Asks the worker to recycle one process; `generation` stops a stale page hitting a newer one. */
+  recycleProcess(workerId: string, pid: number, generation: number): Promise<RecycleResponse> {
+    return this.request(
+      'POST',
+      `/api/platform/workers/${encodeURIComponent(workerId)}/processes/${pid}/recycle`,
+      { body: { generation } },
+    );
+  }
+
+  /** Stops a silent worker's task (ECS in AWS, the local process under `npm start`). */
+  stopWorker(workerId: string, force = false): Promise<StopWorkerResponse> {
+    return this.request('POST', `/api/platform/workers/${encodeURIComponent(workerId)}/stop`, {
+      body: force ? { force } : {},
+    });
+  }
+
+  async getQueue(signal?: AbortSignal): Promise<QueueSnapshot> {
+    const body = await this.request<QueueStatusResponse>('GET', '/api/platform/queue', { signal });
+    return {
+      visible: body.queue.visible,
+      inFlight: body.queue.inFlight,
+      delayed: body.queue.delayed,
+      deadLetter: body.deadLetter.depth,
+      untracked: body.untracked,
+      queued: body.tracked.executions.map(
+        ({ executionId, workflowId, workflowName, queuedAt }) => ({
+          executionId,
+          workflowId,
+          workflowName,
+          queuedAt,
+        }),
+      ),
+    };
+  }
+
+  // Circuit breaker ---------------------------------------------------------------------------
+
+  getStuckHistory(hours: number): Promise<StuckHistoryResponse> {
+    return this.request('GET', '/api/platform/stuck-history', { query: { hours } });
+  }
+
+  async getBlacklist(): Promise<BlacklistListing> {
+    const body = await this.request<BlacklistResponse>('GET', '/api/platform/blacklist', {
+      query: { include: 'removed' },
+    });
+    return { active: body.entries, removed: body.history ?? [] };
+  }
+
+  async addToBlacklist(workflowId: string, reason: string): Promise<BlacklistEntry> {
+    const body = await this.request<{ entry: BlacklistEntry }>('POST', '/api/platform/blacklist', {
+      body: { workflowId, reason },
+    });
+    return body.entry;
+  }
+
+  async removeFromBlacklist(workflowId: string): Promise<BlacklistEntry> {
+    const body = await this.request<{ entry: BlacklistEntry }>(
+      'DELETE',
+      `/api/platform/blacklist/${encodeURIComponent(workflowId)}`,
+    );
+    return body.entry;
+  }
+
+  getConfig(): Promise<ConfigResponse> {
+    return this.request('GET', '/api/platform/config');
+  }
+
+  putConfig(config: Partial<SystemConfig>): Promise<ConfigResponse> {
+    return this.request('PUT', '/api/platform/config', { body: config });
+  }
+
+  // Executions and workflows ------------------------------------------------------------------
+
+  async submitExecution(input: SubmitExecutionInput): Promise<ExecutionRecord> {
+    return (await this.request<ExecutionResponse>('POST', '/api/executions', { body: input }))
+      .execution;
+  }
+
+  async getExecution(executionId: string): Promise<ExecutionRecord> {
+    return (
+      await this.request<ExecutionResponse>(
+        'GET',
+        `/api/executions/${encodeURIComponent(executionId)}`,
+      )
+    ).execution;
+  }
+
+  listExecutions(filters: ExecutionFilters = {}): Promise<ExecutionListResponse> {
+    return this.request('GET', '/api/executions', { query: { ...filters } });
+  }
+
+  async listWorkflows(): Promise<WorkflowCatalogEntry[]> {
+    return (await this.request<WorkflowsResponse>('GET', '/api/workflows')).workflows;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Builds the whole app around a runtime config: API client, stores, router, PrimeVue with its
+ * toast and confirm services, and the live-updates connection that follows the sign-in state.
+ * main.ts calls it in the browser; tests call it with their own history and server.
+ */
+import { createApp, watch, type App as VueApp } from 'vue';
+import { createPinia, type Pinia } from 'pinia';
+import type { Router, RouterHistory } from 'vue-router';
+import PrimeVue from 'primevue/config';
+import ToastService from 'primevue/toastservice';
+import ConfirmationService from 'primevue/confirmationservice';
+import Tooltip from 'primevue/tooltip';
+import App from './App.vue';
+import { ApiClient } from './api/client';
+import type { RuntimeConfig } from './config/runtime-config';
+import { createLiveUpdates } from './realtime/live-updates';
+import type { RealtimeConnection, RealtimeOptions } from './realtime/connection';
+import { createAppRouter } from './router';
+import { setServices } from './services';
+import { useAuthStore } from './stores/auth';
+import { wardenTheme } from './theme';
+
+export interface WardenApp {
+  app: VueApp;
+  router: Router;
+  pinia: Pinia;
+  live: RealtimeConnection;
+}
+
+export function createWardenApp(
+  config: RuntimeConfig,
+  history: RouterHistory,
+  options: { fetch?: typeof fetch; realtime?: Partial<RealtimeOptions> } = {},
+): WardenApp {
+  const pinia = createPinia();
+  // Built after the API client, whose 401 handler needs it: hence the holder.
+  const holder: { router?: Router } = {};
+  const api = new ApiClient({
+    baseUrl: config.apiUrl,
+    fetch: options.fetch,
+    getToken: () => useAuthStore(pinia).currentToken(),
+    onUnauthorized: () => {
+      const auth = useAuthStore(pinia);
+      if (!auth.signedIn) return;
+      auth.signOutLocally(
+        'Your session has ended or the token is no longer accepted. Sign in again.',
+      );
+      const current = holder.router?.currentRoute.value;
+      if (current && !current.meta.public) {
+        void holder.router?.push({ name: 'login', query: { redirect: current.fullPath } });
+      }
+    },
+  });
+  setServices({ config, api });
+
+  const app = createApp(App);
+  app.use(pinia);
+  const router = createAppRouter(history, pinia);
+  holder.router = router;
+  app.use(router);
+  app.use(PrimeVue, { theme: wardenTheme, ripple: false });
+  app.use(ToastService);
+  app.use(ConfirmationService);
+  app.directive('tooltip', Tooltip);
+
+  const live = createLiveUpdates(pinia, config.webSocketUrl, options.realtime);
+  const auth = useAuthStore(pinia);
+  watch(
+    () => auth.signedIn,
+    (signedIn) => (signedIn ? live.start() : live.stop()),
+    { immediate: true },
+  );
+  app.onUnmount(() => live.stop());
+  return { app, router, pinia, live };
+}
