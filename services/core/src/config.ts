@@ -204,7 +204,10 @@ export interface WorkerConfig extends SharedConfig, QueueConfig, EventsConfig {
   version: string;
 }
 
-type WorkerSettings = Omit<WorkerConfig, keyof SharedConfig | keyof QueueConfig | keyof EventsConfig>;
+type WorkerSettings = Omit<
+  WorkerConfig,
+  keyof SharedConfig | keyof QueueConfig | keyof EventsConfig
+>;
 
 function readWorker(reader: EnvReader): WorkerSettings {
   const threadPoolSize = reader.get('WORKER_THREAD_POOL_SIZE', integer(1, 64), 4);
@@ -221,15 +224,25 @@ function readWorker(reader: EnvReader): WorkerSettings {
       useThreadWorkers ? Math.min(threadSlots, 256) : threadPoolSize,
     ),
     cancelGraceMs: reader.get('CANCEL_GRACE_SECONDS', decimal(0.1, 600), 10) * 1000,
-    heartbeatIntervalMs: reader.get('WORKER_HEARTBEAT_INTERVAL_SECONDS', decimal(0.5, 300), 10) * 1000,
+    heartbeatIntervalMs:
+      reader.get('WORKER_HEARTBEAT_INTERVAL_SECONDS', decimal(0.5, 300), 10) * 1000,
     workflowsDir: reader.optional('WORKFLOWS_DIR', text()),
     defaultTimeoutSeconds: reader.get('DEFAULT_TIMEOUT_SECONDS', decimal(0.1, 43200), 300),
-    maxExecutionsPerProcess: reader.get('WORKER_MAX_EXECUTIONS_PER_PROCESS', integer(1, 10_000_000), 10_000),
+    maxExecutionsPerProcess: reader.get(
+      'WORKER_MAX_EXECUTIONS_PER_PROCESS',
+      integer(1, 10_000_000),
+      10_000,
+    ),
     maxProcessMemoryMb: reader.get('WORKER_MAX_PROCESS_MEMORY_MB', integer(64, 65_536), 1536),
     threadMaxHeapMb: reader.get('WORKER_THREAD_MAX_HEAP_MB', integer(16, 16_384), 256),
-    shutdownDeadlineMs: reader.get('WORKER_SHUTDOWN_DEADLINE_SECONDS', decimal(1, 3600), 100) * 1000,
+    shutdownDeadlineMs:
+      reader.get('WORKER_SHUTDOWN_DEADLINE_SECONDS', decimal(1, 3600), 100) * 1000,
     killCapMs: reader.get('WORKER_KILL_CAP_SECONDS', decimal(0.1, 60), 5) * 1000,
-    visibilityTimeoutSeconds: reader.get('WORKER_VISIBILITY_TIMEOUT_SECONDS', integer(5, 43200), 30),
+    visibilityTimeoutSeconds: reader.get(
+      'WORKER_VISIBILITY_TIMEOUT_SECONDS',
+      integer(5, 43200),
+      30,
+    ),
     pollWaitSeconds: reader.get('WORKER_POLL_WAIT_SECONDS', integer(1, 20), 10),
     blacklistCacheMs: reader.get('BLACKLIST_CACHE_SECONDS', decimal(0, 300), 5) * 1000,
     commandPollMs: reader.get('WORKER_COMMAND_POLL_SECONDS', decimal(0.1, 60), 1) * 1000,

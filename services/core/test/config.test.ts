@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadControlPlaneConfig, loadSharedConfig, loadWorkerConfig, tableEnvVar } from '../src/index.js';
+import {
+  ConfigError,
+  loadControlPlaneConfig,
+  loadSharedConfig,
+  loadWorkerConfig,
+  tableEnvVar,
+} from '../src/index.js';
 
-const queues = { WARDEN_QUEUE_URL: 'http://127.0.0.1:1/000/q', WARDEN_DLQ_URL: 'http://127.0.0.1:1/000/dlq' };
+const queues = {
+  WARDEN_QUEUE_URL: 'http://127.0.0.1:1/000/q',
+  WARDEN_DLQ_URL: 'http://127.0.0.1:1/000/dlq',
+};
 
 function problemsOf(fn: () => unknown): string[] {
   try {
@@ -24,20 +33,33 @@ describe('worker configuration', () => {
     expect(config.tables.Executions).toBe('warden-Executions');
   });
 
-  it.each(['0', 'abc', '-1', '2.5', '65'])('rejects WORKER_THREAD_POOL_SIZE=%s naming the variable and what is accepted', (value) => {
-    const problems = problemsOf(() => loadWorkerConfig({ ...queues, WORKER_THREAD_POOL_SIZE: value }));
-    expect(problems).toEqual([`WORKER_THREAD_POOL_SIZE=${JSON.stringify(value)} is not valid: expected an integer from 1 to 64`]);
-  });
+  it.each(['0', 'abc', '-1', '2.5', '65'])(
+    'rejects WORKER_THREAD_POOL_SIZE=%s naming the variable and what is accepted',
+    (value) => {
+      const problems = problemsOf(() =>
+        loadWorkerConfig({ ...queues, WORKER_THREAD_POOL_SIZE: value }),
+      );
+      expect(problems).toEqual([
+        `WORKER_THREAD_POOL_SIZE=${JSON.stringify(value)} is not valid: expected an integer from 1 to 64`,
+      ]);
+    },
+  );
 
   it('reads the flag in the spellings operators use', () => {
     expect(loadWorkerConfig({ ...queues, USE_THREAD_WORKERS: 'true' }).useThreadWorkers).toBe(true);
     expect(loadWorkerConfig({ ...queues, USE_THREAD_WORKERS: '1' }).useThreadWorkers).toBe(true);
-    expect(loadWorkerConfig({ ...queues, USE_THREAD_WORKERS: 'FALSE' }).useThreadWorkers).toBe(false);
-    expect(problemsOf(() => loadWorkerConfig({ ...queues, USE_THREAD_WORKERS: 'maybe' }))[0]).toMatch(/^USE_THREAD_WORKERS="maybe" is not valid/);
+    expect(loadWorkerConfig({ ...queues, USE_THREAD_WORKERS: 'FALSE' }).useThreadWorkers).toBe(
+      false,
+    );
+    expect(
+      problemsOf(() => loadWorkerConfig({ ...queues, USE_THREAD_WORKERS: 'maybe' }))[0],
+    ).toMatch(/^USE_THREAD_WORKERS="maybe" is not valid/);
   });
 
   it('reports every problem at once, including missing queue URLs', () => {
-    const problems = problemsOf(() => loadWorkerConfig({ CANCEL_GRACE_SECONDS: 'soon', WORKER_HEARTBEAT_INTERVAL_SECONDS: '0' }));
+    const problems = problemsOf(() =>
+      loadWorkerConfig({ CANCEL_GRACE_SECONDS: 'soon', WORKER_HEARTBEAT_INTERVAL_SECONDS: '0' }),
+    );
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^WARDEN_QUEUE_URL is required/),
@@ -50,7 +72,12 @@ describe('worker configuration', () => {
 
   it('refuses more concurrent executions than threads in thread mode', () => {
     const problems = problemsOf(() =>
-      loadWorkerConfig({ ...queues, USE_THREAD_WORKERS: 'true', WORKER_THREAD_POOL_SIZE: '2', WORKER_MAX_CONCURRENCY: '8' }),
+      loadWorkerConfig({
+        ...queues,
+        USE_THREAD_WORKERS: 'true',
+        WORKER_THREAD_POOL_SIZE: '2',
+        WORKER_MAX_CONCURRENCY: '8',
+      }),
     );
     expect(problems[0]).toMatch(/WORKER_MAX_CONCURRENCY=8 is more than WORKER_THREAD_POOL_SIZE=2/);
   });
@@ -58,21 +85,33 @@ describe('worker configuration', () => {
 
 describe('shared configuration', () => {
   it('derives table names from the prefix and lets one be overridden', () => {
-    const config = loadSharedConfig({ WARDEN_TABLE_PREFIX: 'prod', [tableEnvVar('StuckRecords')]: 'stuck-table' });
+    const config = loadSharedConfig({
+      WARDEN_TABLE_PREFIX: 'prod',
+      [tableEnvVar('StuckRecords')]: 'stuck-table',
+    });
     expect(config.tables.Blacklist).toBe('prod-Blacklist');
     expect(config.tables.StuckRecords).toBe('stuck-table');
     expect(tableEnvVar('WorkerCommands')).toBe('WARDEN_TABLE_WORKER_COMMANDS');
   });
 
   it('rejects a malformed region', () => {
-    expect(problemsOf(() => loadSharedConfig({ AWS_REGION: 'moon' }))[0]).toMatch(/^AWS_REGION="moon" is not valid: expected an AWS region/);
+    expect(problemsOf(() => loadSharedConfig({ AWS_REGION: 'moon' }))[0]).toMatch(
+      /^AWS_REGION="moon" is not valid: expected an AWS region/,
+    );
   });
 });
 
 describe('control-plane configuration', () => {
   it('requires an admin token in token mode and Cognito ids in cognito mode', () => {
-    expect(problemsOf(() => loadControlPlaneConfig(queues))[0]).toMatch(/^WARDEN_ADMIN_TOKEN is required/);
-    expect(problemsOf(() => loadControlPlaneConfig({ ...queues, WARDEN_AUTH_MODE: 'cognito' }))[0]).toMatch(/COGNITO_USER_POOL_ID/);
-    expect(loadControlPlaneConfig({ ...queues, WARDEN_ADMIN_TOKEN: 'x'.repeat(32) }).circuitBreakerIntervalMs).toBe(60_000);
+    expect(problemsOf(() => loadControlPlaneConfig(queues))[0]).toMatch(
+      /^WARDEN_ADMIN_TOKEN is required/,
+    );
+    expect(
+      problemsOf(() => loadControlPlaneConfig({ ...queues, WARDEN_AUTH_MODE: 'cognito' }))[0],
+    ).toMatch(/COGNITO_USER_POOL_ID/);
+    expect(
+      loadControlPlaneConfig({ ...queues, WARDEN_ADMIN_TOKEN: 'x'.repeat(32) })
+        .circuitBreakerIntervalMs,
+    ).toBe(60_000);
   });
 });
