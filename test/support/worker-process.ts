@@ -5,13 +5,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   type Message,
 } from '@aws-sdk/client-sqs';
-import type { ExecutionRecord, WorkerMode, WorkerRecord } from '@warden/core';
+import type { ExecutionRecord, WardenEvent, WorkerMode, WorkerRecord } from '@warden/core';
 import type { TestStack } from './stack.js';
 import { waitFor } from './wait.js';
 
@@ -210,25 +212,71 @@ export async function queueDepth(stack: TestStack, queueUrl = stack.queueUrl): P
   );
 }
 
-/** Reads (and deletes nothing from) the dead-letter queue until `count` messages were seen. */
-export async function readDeadLetters(stack: TestStack, count: number): Promise<Message[]> {
+/**
+ * Peeks at the dead-letter queue (leaving every message there) until a message for each of
+ * `executionIds` was seen; returns them by execution id.
+ */
+export async function readDeadLetters(
+  stack: TestStack,
+  executionIds: string[],
+): Promise<Map<string, Message>> {
   const seen = new Map<string, Message>();
   await waitFor(
-    `${count} messages in the dead-letter queue`,
+    `dead letters for ${executionIds.join(', ')}`,
     async () => {
       const { Messages = [] } = await stack.clients.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: stack.deadLetterQueueUrl,
           MaxNumberOfMessages: 10,
           WaitTimeSeconds: 0,
-          VisibilityTimeout: 30,
+          VisibilityTimeout: 0,
           MessageAttributeNames: ['All'],
         }),
       );
-      for (const message of Messages) seen.set(message.MessageId!, message);
-      return seen.size >= count;
+      for (const message of Messages) {
+        const id = message.MessageAttributes?.['warden.executionId']?.StringValue;
+        if (id) seen.set(id, message);
+      }
+      return executionIds.every((id) => seen.has(id));
     },
     { timeoutMs: 20_000, intervalMs: 200 },
   );
-  return [...seen.values()];
+  return seen;
+}
+
+export interface EventSink {
+  /** The WARDEN_EVENTS_ENDPOINT to give a worker. */
+  url: string;
+  events: WardenEvent[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Stands in for API Gateway's `@connections` management endpoint: registers one connection and
+ * collects every event the publisher posts to it.
+ */
+export async function startEventSink(stack: TestStack): Promise<EventSink> {
+  const connectionId = `sink-${randomBytes(4).toString('hex')}`;
+  const events: WardenEvent[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      if (request.method === 'POST' && request.url === `/@connections/${connectionId}`) {
+        events.push(JSON.parse(body) as WardenEvent);
+      }
+      response.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await stack.repos.connections.add(connectionId, 'worker-tests');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    events,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
