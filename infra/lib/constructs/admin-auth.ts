@@ -1,0 +1,88 @@
+/**
+ * Who may administer Warden: a Cognito user pool (no self sign-up, MFA required), its hosted UI
+ * domain, a public app client for the admin app (authorization code with PKCE, no secret) and
+ * the admin group the handlers check.
+ */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag.js';
+
+export interface AdminAuthProps {
+  prefix: string;
+  adminGroup: string;
+  /** Where the hosted UI may send users back (the admin app's URL, plus extras). */
+  callbackUrls: string[];
+}
+
+export const OAUTH_SCOPES = ['openid', 'email', 'profile'];
+
+export class AdminAuth extends Construct {
+  readonly userPool: cognito.UserPool;
+  readonly client: cognito.UserPoolClient;
+  readonly domain: cognito.UserPoolDomain;
+  readonly adminGroupName: string;
+
+  constructor(scope: Construct, id: string, props: AdminAuthProps) {
+    super(scope, id);
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      userPoolName: `${props.prefix}-admins`,
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      mfa: cognito.Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(this.userPool, {
+      id: 'AwsSolutions-COG8',
+      reason:
+        'Threat protection needs the Cognito Plus plan; this pool holds a handful of platform admins who sign in with a strong password and a required TOTP second factor.',
+    });
+
+    this.domain = this.userPool.addDomain('HostedUi', {
+      // Globally unique: the prefix plus the account number.
+      cognitoDomain: { domainPrefix: `${props.prefix}-admin-${Stack.of(this).account}` },
+    });
+
+    this.client = this.userPool.addClient('AdminApp', {
+      userPoolClientName: `${props.prefix}-admin-app`,
+      generateSecret: false,
+      authFlows: {},
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(12),
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+        callbackUrls: props.callbackUrls,
+        logoutUrls: props.callbackUrls,
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+    });
+
+    this.adminGroupName = props.adminGroup;
+    new cognito.CfnUserPoolGroup(this, 'AdminGroup', {
+      userPoolId: this.userPool.userPoolId,
+      groupName: props.adminGroup,
+      description: 'Platform admins: may use the admin app, API and live events',
+    });
+  }
+
+  /** The hosted UI's base URL (authorize, token and logout endpoints live under it). */
+  get hostedUiUrl(): string {
+    return this.domain.baseUrl();
+  }
+}
