@@ -2,13 +2,21 @@
  * Lambda entry point of the admin API (API Gateway HTTP API, payload format 2.0). The app is
  * built once per container; the same app runs on Node in the local stack.
  */
-import { handle } from 'hono/aws-lambda';
+import {
+  handle,
+  type APIGatewayProxyResult,
+  type LambdaContext,
+  type LambdaEvent,
+} from 'hono/aws-lambda';
 import { createAdminApp } from '../http/app.js';
 import { lambdaDeps } from './runtime.js';
 
 let handleEvent: ReturnType<typeof handle> | undefined;
 
-export const handler: ReturnType<typeof handle> = (event, context) => {
+export const handler = (
+  event: LambdaEvent,
+  context?: LambdaContext,
+): Promise<APIGatewayProxyResult> => {
   handleEvent ??= handle(createAdminApp(lambdaDeps('admin-api')));
   return handleEvent(event, context);
 };
