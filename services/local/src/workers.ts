@@ -1,6 +1,163 @@
+/**
+ * `npm start`'s workers: WARDEN_WORKERS (default 1) real worker processes running
+ * `node services/worker/dist/main.js`, the entrypoint the ECS container runs. Each inherits the
+ * environment (USE_THREAD_WORKERS, WORKFLOWS_DIR, CANCEL_GRACE_SECONDS, ...) with the local
+ * stack's endpoints, tables and queues over it. Each runs in its own process group, so stopping
+ * it can never leave a pool process or execution child behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import {
+  ConfigError,
+  createAwsClients,
+  createRepositories,
+  loadWorkerConfig,
+  metricMode,
+} from '@warden/core';
 import type { Component, LocalContext } from './component.js';
 
-/** Runs WARDEN_WORKERS real worker processes (the same entrypoint ECS runs). */
-export async function startWorkers(_context: LocalContext): Promise<Component | undefined> {
-  return undefined;
+const WORKER_MAIN = fileURLToPath(new URL('../../worker/dist/main.js', import.meta.url));
+const MAX_WORKERS = 16;
+const READY_TIMEOUT_MS = 60_000;
+/** Time beyond the worker's own shutdown deadline before it is killed. */
+const STOP_MARGIN_MS = 10_000;
+
+interface RunningWorker {
+  workerId: string;
+  child: ChildProcess;
+  pid: number;
+  exited: Promise<void>;
+  tail: string[];
+}
+
+export function workerCount(env: NodeJS.ProcessEnv): number {
+  const raw = env.WARDEN_WORKERS;
+  if (raw === undefined || raw === '') return 1;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || value > MAX_WORKERS) {
+    throw new ConfigError([
+      `WARDEN_WORKERS=${JSON.stringify(raw)} is not valid: expected an integer from 0 to ${MAX_WORKERS}`,
+    ]);
+  }
+  return value;
+}
+
+export async function startWorkers(context: LocalContext): Promise<Component | undefined> {
+  const count = workerCount(process.env);
+  if (count === 0) return undefined;
+  const env: NodeJS.ProcessEnv = { ...process.env, ...context.env };
+  // The same validation the worker does, so a bad setting stops `npm start` with its message.
+  const config = loadWorkerConfig(env);
+  const mode = metricMode(config.useThreadWorkers);
+  const logger = context.logger.child({ component: 'workers' });
+  const clients = createAwsClients({ region: config.region });
+  const repos = createRepositories(clients.dynamo, config.tables);
+  const workers: RunningWorker[] = [];
+
+  const stopOne = async (worker: RunningWorker): Promise<void> => {
+    const { child } = worker;
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(
+      () => {
+        logger.warn({ workerId: worker.workerId }, 'worker did not stop in time; killing it');
+        killGroup(worker.pid);
+      },
+      config.shutdownDeadlineMs + config.killCapMs + STOP_MARGIN_MS,
+    );
+    await worker.exited;
+    clearTimeout(timer);
+    // Anything it started and left behind goes with it.
+    killGroup(worker.pid);
+  };
+
+  try {
+    for (let n = 1; n <= count; n++) {
+      const workerId = config.workerId
+        ? count > 1
+          ? `${config.workerId}-${n}`
+          : config.workerId
+        : `local-${n}`;
+      workers.push(spawnWorker(workerId, env));
+    }
+    await Promise.all(workers.map((worker) => waitOnline(worker, repos)));
+  } catch (error) {
+    await Promise.all(workers.map(stopOne));
+    clients.destroy();
+    throw error;
+  }
+  clients.destroy();
+  for (const worker of workers) {
+    void worker.exited.then(() => {
+      const { exitCode, signalCode } = worker.child;
+      if (exitCode !== 0) {
+        logger.error(
+          { workerId: worker.workerId, exitCode, signalCode },
+          'worker exited; it is not restarted',
+        );
+      }
+    });
+  }
+
+  return {
+    name: 'workers',
+    banner: [
+      `  Workers    ${count} × ${mode} mode: ${workers.map((w) => `${w.workerId} (pid ${w.pid})`).join(', ')}`,
+    ],
+    outputs: { Workers: workers.map((w) => ({ workerId: w.workerId, pid: w.pid, mode })) },
+    stop: async () => {
+      await Promise.all(workers.map(stopOne));
+    },
+  };
+}
+
+function spawnWorker(workerId: string, env: NodeJS.ProcessEnv): RunningWorker {
+  const child = spawn(process.execPath, [WORKER_MAIN], {
+    env: { ...env, WORKER_ID: workerId },
+    // The IPC channel tells the worker if this process dies, so it stops instead of lingering.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: true,
+  });
+  const tail: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', (line) => {
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      process.stdout.write(`[${workerId}] ${line}\n`);
+    });
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { workerId, child, pid: child.pid ?? -1, exited, tail };
+}
+
+async function waitOnline(
+  worker: RunningWorker,
+  repos: ReturnType<typeof createRepositories>,
+): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (worker.child.exitCode !== null || worker.child.signalCode !== null) {
+      throw new Error(
+        `worker ${worker.workerId} exited during start-up (code ${worker.child.exitCode}):\n${worker.tail.join('\n')}`,
+      );
+    }
+    const record = await repos.workers.get(worker.workerId).catch(() => undefined);
+    if (record?.status === 'ONLINE' && record.mainPid === worker.pid) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `worker ${worker.workerId} did not come online within ${READY_TIMEOUT_MS / 1000} s`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function killGroup(pid: number): void {
+  if (pid <= 1) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // The group is already gone.
+  }
 }

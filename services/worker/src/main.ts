@@ -38,7 +38,7 @@ try {
   throw error;
 }
 
-const logger = createLogger('worker', config.logLevel, { pid: process.pid });
+const logger = createLogger('worker', config.logLevel, { mainPid: process.pid });
 
 let catalog;
 try {

@@ -108,7 +108,6 @@ export class WorkerRuntime {
     this.publish({ type: 'worker_online', worker });
     logger.info(
       {
-        workerId,
         mode: this.mode,
         capacity: config.maxConcurrency,
         workflows: catalog.ids(),
