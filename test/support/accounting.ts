@@ -1,0 +1,388 @@
+/**
+ * Accounting for fault tests: every execution submitted must end with a terminal record (after
+ * retries if need be) or in the dead-letter queue with a record saying why — none lost, none
+ * completed twice.
+ *
+ * "Completed" is observed from the workflow's side: the accounting workflows written here append
+ * `executionId attempt pid workerId threadId epochMs outcome` to a log file at the moment they
+ * complete (O_APPEND, one short line, so concurrent writers never interleave). A second completion
+ * of the same execution is legitimate only when the worker that completed it first was killed
+ * before it could record the outcome (the retry then runs it again); anything else is a double
+ * completion.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { BatchGetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { ExecutionRecord } from '@warden/core';
+import type { TestStack } from './stack.js';
+import { waitFor } from './wait.js';
+
+/** What the submitter meant to happen; decides which end states are acceptable. */
+export type Intent = 'healthy' | 'failing' | 'stuck' | 'invalid';
+
+export interface Submitted {
+  executionId: string;
+  intent: Intent;
+  /** SQS MessageId (an invalid message without a usable executionId is recorded under it). */
+  messageId?: string;
+}
+
+export interface Completion {
+  executionId: string;
+  attempt: number;
+  pid: number;
+  workerId: string;
+  threadId: number;
+  atMs: number;
+  outcome: 'ok' | 'fail';
+  line: string;
+}
+
+export interface DeadLetter {
+  body: string;
+  executionId?: string;
+  errorType?: string;
+  /** Sent by a worker with a reason (true), or moved there by the queue's redrive policy. */
+  byWorker: boolean;
+}
+
+/** When a worker's whole process tree (or just its main process) was killed. */
+export interface Kill {
+  workerId: string;
+  atMs: number;
+}
+
+// -------------------------------------------------------------------------------------------
+// Workflows that log their completions
+
+const completionModule = (id: string, logFile: string, fail: boolean): string => `
+import { appendFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { threadId } from 'node:worker_threads';
+
+export default {
+  id: ${JSON.stringify(id)},
+  timeoutSeconds: 60,
+  async run(input, ctx) {
+    const ms = Number(input?.ms ?? 0);
+    if (ms > 0) await sleep(ms, undefined, { signal: ctx.signal });
+    appendFileSync(
+      ${JSON.stringify(logFile)},
+      [ctx.executionId, ctx.attempt, process.pid, process.env.WORKER_ID ?? '-', threadId, Date.now(), ${JSON.stringify(fail ? 'fail' : 'ok')}].join(' ') + '\\n',
+    );
+    ${fail ? "throw new Error('failing on purpose, as asked');" : 'return { ok: true, pid: process.pid };'}
+  },
+};
+`;
+
+const SPIN_MODULE = `
+/** Never yields: cancellation cannot reach it, so it ends ExecutionStuck. */
+export default {
+  id: 'acct-spin',
+  timeoutSeconds: 60,
+  run() {
+    while (true) {}
+  },
+};
+`;
+
+export interface AccountingWorkflows {
+  dir: string;
+  logFile: string;
+}
+
+/**
+ * Writes a WORKFLOWS_DIR with `acct-ok` (sleeps `input.ms`, logs, succeeds), `acct-fail` (sleeps,
+ * logs, throws) and `acct-spin` (`while (true) {}`).
+ */
+export function writeAccountingWorkflows(root: string): AccountingWorkflows {
+  const dir = join(root, 'workflows');
+  mkdirSync(dir, { recursive: true });
+  const logFile = join(root, 'completions.log');
+  writeFileSync(logFile, '');
+  writeFileSync(join(dir, 'acct-ok.mjs'), completionModule('acct-ok', logFile, false));
+  writeFileSync(join(dir, 'acct-fail.mjs'), completionModule('acct-fail', logFile, true));
+  writeFileSync(join(dir, 'acct-spin.mjs'), SPIN_MODULE);
+  return { dir, logFile };
+}
+
+export function readCompletions(logFile: string): Map<string, Completion[]> {
+  const byExecution = new Map<string, Completion[]>();
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const [executionId, attempt, pid, workerId, threadId, atMs, outcome] = line.split(' ');
+    const completion: Completion = {
+      executionId: executionId!,
+      attempt: Number(attempt),
+      pid: Number(pid),
+      workerId: workerId!,
+      threadId: Number(threadId),
+      atMs: Number(atMs),
+      outcome: outcome === 'fail' ? 'fail' : 'ok',
+      line,
+    };
+    byExecution.set(completion.executionId, [
+      ...(byExecution.get(completion.executionId) ?? []),
+      completion,
+    ]);
+  }
+  return byExecution;
+}
+
+// -------------------------------------------------------------------------------------------
+// Reading the end state
+
+/** Reads many execution records (consistent reads, 100 keys per request). */
+export async function readRecords(
+  stack: TestStack,
+  executionIds: string[],
+): Promise<Map<string, ExecutionRecord>> {
+  const records = new Map<string, ExecutionRecord>();
+  const unique = [...new Set(executionIds)];
+  for (let i = 0; i < unique.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = unique
+      .slice(i, i + 100)
+      .map((executionId) => ({ executionId }));
+    while (keys?.length) {
+      const result: BatchGetCommandOutput = await stack.clients.dynamo.send(
+        new BatchGetCommand({
+          RequestItems: { [stack.tables.Executions]: { Keys: keys, ConsistentRead: true } },
+        }),
+      );
+      for (const item of result.Responses?.[stack.tables.Executions] ?? []) {
+        const record = item as ExecutionRecord;
+        records.set(record.executionId, record);
+      }
+      keys = result.UnprocessedKeys?.[stack.tables.Executions]?.Keys;
+    }
+  }
+  return records;
+}
+
+const TERMINAL = new Set(['SUCCESS', 'FAILED', 'CANCELLED']);
+
+/** Waits until every execution has a terminal record; returns the records. */
+export async function waitForAllTerminal(
+  stack: TestStack,
+  executionIds: string[],
+  timeoutMs: number,
+): Promise<Map<string, ExecutionRecord>> {
+  let latest = new Map<string, ExecutionRecord>();
+  try {
+    await waitFor(
+      `${executionIds.length} executions to reach a terminal record`,
+      async () => {
+        latest = await readRecords(stack, executionIds);
+        return executionIds.every((id) => TERMINAL.has(latest.get(id)?.status ?? ''));
+      },
+      { timeoutMs, intervalMs: 500 },
+    );
+  } catch (error) {
+    const open = executionIds.filter((id) => !TERMINAL.has(latest.get(id)?.status ?? ''));
+    const sample = open
+      .slice(0, 10)
+      .map((id) => `${id}: ${latest.get(id)?.status ?? 'no record'}`)
+      .join(', ');
+    throw new Error(`${(error as Error).message}; ${open.length} not terminal (${sample})`, {
+      cause: error,
+    });
+  }
+  return latest;
+}
+
+/** Dead letters seen so far, per queue: a read hides them for a while, so later reads add to these. */
+const deadLettersSeen = new Map<string, Map<string, Message>>();
+
+/**
+ * Reads every message in the dead-letter queue (none is deleted) and reports who put each there.
+ * A read hides the messages for a minute, so the queue's messages seen by earlier calls are kept
+ * and returned again.
+ */
+export async function readAllDeadLetters(stack: TestStack): Promise<DeadLetter[]> {
+  const seen = deadLettersSeen.get(stack.deadLetterQueueUrl) ?? new Map<string, Message>();
+  deadLettersSeen.set(stack.deadLetterQueueUrl, seen);
+  let emptyPolls = 0;
+  while (emptyPolls < 2) {
+    const { Messages = [] } = await stack.clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: stack.deadLetterQueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 60,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    const fresh = Messages.filter((message) => !seen.has(message.MessageId!));
+    for (const message of fresh) seen.set(message.MessageId!, message);
+    emptyPolls = fresh.length ? 0 : emptyPolls + 1;
+  }
+  return [...seen.values()].map((message) => {
+    const attribute = (name: string): string | undefined =>
+      message.MessageAttributes?.[`warden.${name}`]?.StringValue;
+    let bodyId: string | undefined;
+    try {
+      const parsed = JSON.parse(message.Body ?? '') as { executionId?: unknown };
+      if (typeof parsed?.executionId === 'string') bodyId = parsed.executionId;
+    } catch {
+      // Not JSON: only the attributes can name it.
+    }
+    return {
+      body: message.Body ?? '',
+      executionId: attribute('executionId') ?? bodyId,
+      errorType: attribute('errorType'),
+      byWorker: attribute('errorType') !== undefined,
+    };
+  });
+}
+
+// -------------------------------------------------------------------------------------------
+// The verdict
+
+export interface AccountingReport {
+  submitted: number;
+  /** "SUCCESS", "FAILED/WorkflowError", ... → count. */
+  byOutcome: Map<string, number>;
+  /** Terminal on an attempt after the first. */
+  retried: number;
+  deadLettered: number;
+  lost: string[];
+  /** Completed more than once where that was not allowed. */
+  completedTwice: string[];
+  /** Completed again legitimately: the first completer was killed before it could record. */
+  rerunAfterKill: string[];
+  /** Ended in a state its intent does not allow (e.g. a healthy execution FAILED). */
+  unexpected: string[];
+  problems: string[];
+  summary: string;
+}
+
+const outcomeOf = (record: ExecutionRecord): string =>
+  record.status === 'SUCCESS' ? 'SUCCESS' : `${record.status}/${record.errorType ?? '?'}`;
+
+/** End states each intent may reach. */
+export function allowedOutcomes(intent: Intent, extra: string[] = []): string[] {
+  const base: Record<Intent, string[]> = {
+    healthy: ['SUCCESS'],
+    failing: ['FAILED/WorkflowError'],
+    stuck: ['FAILED/ExecutionStuck'],
+    invalid: ['FAILED/InvalidMessage', 'FAILED/UnknownWorkflow'],
+  };
+  return [...base[intent], ...extra];
+}
+
+export function account(input: {
+  submitted: Submitted[];
+  records: Map<string, ExecutionRecord>;
+  deadLetters: DeadLetter[];
+  completions: Map<string, Completion[]>;
+  kills: Kill[];
+  /** Outcomes also acceptable for every intent (e.g. FAILED/WorkerLost when a runner is killed). */
+  alsoAllowed?: string[];
+}): AccountingReport {
+  const { submitted, records, deadLetters, completions, kills } = input;
+  const killedAt = new Map<string, number>();
+  for (const kill of kills)
+    killedAt.set(kill.workerId, Math.min(kill.atMs, killedAt.get(kill.workerId) ?? Infinity));
+  const byOutcome = new Map<string, number>();
+  const deadByExecution = new Map<string, DeadLetter[]>();
+  for (const letter of deadLetters) {
+    if (!letter.executionId) continue;
+    deadByExecution.set(letter.executionId, [
+      ...(deadByExecution.get(letter.executionId) ?? []),
+      letter,
+    ]);
+  }
+  const report: AccountingReport = {
+    submitted: submitted.length,
+    byOutcome,
+    retried: 0,
+    deadLettered: 0,
+    lost: [],
+    completedTwice: [],
+    rerunAfterKill: [],
+    unexpected: [],
+    problems: [],
+    summary: '',
+  };
+  const known = new Set<string>();
+  for (const item of submitted) {
+    const id = records.has(item.executionId) || !item.messageId ? item.executionId : item.messageId;
+    known.add(id);
+    const record = records.get(id);
+    const letters = deadByExecution.get(id) ?? [];
+    if (!record || !TERMINAL.has(record.status)) {
+      report.lost.push(id);
+      report.problems.push(
+        `${id} (${item.intent}) is not accounted for: record ${record ? record.status : 'missing'}${letters.length ? `, ${letters.length} copy(ies) in the dead-letter queue` : ''}`,
+      );
+      continue;
+    }
+    const outcome = outcomeOf(record);
+    byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
+    if ((record.attempt ?? 1) > 1) report.retried++;
+    if (!allowedOutcomes(item.intent, input.alsoAllowed).includes(outcome)) {
+      report.unexpected.push(id);
+      report.problems.push(
+        `${id} (${item.intent}) ended ${outcome}: ${record.errorMessage ?? ''} (attempt ${record.attempt}, worker ${record.workerId})`,
+      );
+    }
+    if (item.intent === 'invalid') {
+      if (letters.some((letter) => letter.byWorker)) report.deadLettered++;
+      else
+        report.problems.push(`${id} was invalid but no worker moved it to the dead-letter queue`);
+    } else if (letters.length) {
+      report.problems.push(
+        `${id} (${item.intent}, ${outcome}) also has ${letters.length} copy(ies) in the dead-letter queue (${letters.map((l) => (l.byWorker ? l.errorType : 'redrive')).join(', ')})`,
+      );
+    }
+
+    // Completions: at most one, unless every earlier completer was killed before recording.
+    const done = (completions.get(id) ?? []).sort((a, b) => a.atMs - b.atMs);
+    if (done.length > 1) {
+      const earlier = done.slice(0, -1);
+      const last = done.at(-1)!;
+      const excused = earlier.every((c) => {
+        const killed = killedAt.get(c.workerId);
+        return killed !== undefined && killed >= c.atMs && c.workerId !== last.workerId;
+      });
+      const recordIsLast =
+        record.workerId === last.workerId && (record.attempt ?? 1) === last.attempt;
+      if (excused && recordIsLast) report.rerunAfterKill.push(id);
+      else {
+        report.completedTwice.push(id);
+        report.problems.push(
+          `${id} completed ${done.length} times: ${done.map((c) => c.line).join(' | ')}; record by ${record.workerId} attempt ${record.attempt}`,
+        );
+      }
+    }
+    if (done.length && record.status === 'SUCCESS' && item.intent === 'healthy') {
+      const last = done.at(-1)!;
+      if (record.workerId !== last.workerId) {
+        report.problems.push(
+          `${id} is SUCCESS by ${record.workerId} but its last completion was by ${last.workerId}`,
+        );
+      }
+    }
+    if (!done.length && (outcome === 'SUCCESS' || outcome === 'FAILED/WorkflowError')) {
+      report.problems.push(`${id} is ${outcome} but the workflow never logged a completion`);
+    }
+  }
+  for (const letter of deadLetters) {
+    if (!letter.executionId || !known.has(letter.executionId)) {
+      report.problems.push(
+        `a dead-letter message names no submitted execution: ${letter.body.slice(0, 200)}`,
+      );
+    }
+  }
+  const outcomes = [...byOutcome.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([outcome, count]) => `${count} ${outcome}`)
+    .join(', ');
+  report.summary =
+    `${report.submitted} submitted: ${outcomes}` +
+    ` (${report.retried} on a retry; ${report.deadLettered} in the dead-letter queue with their records)` +
+    `, ${report.lost.length} lost, ${report.completedTwice.length} completed twice` +
+    ` (${report.rerunAfterKill.length} run again because the worker that completed them was killed before recording)`;
+  return report;
+}
