@@ -3,7 +3,7 @@
  * toast and confirm services, and the live-updates connection that follows the sign-in state.
  * main.ts calls it in the browser; tests call it with their own history and server.
  */
-import { createApp, watch, type App as VueApp } from 'vue';
+import { createApp, watch, type App as VueApp, type Plugin } from 'vue';
 import { createPinia, type Pinia } from 'pinia';
 import type { Router, RouterHistory } from 'vue-router';
 import PrimeVue from 'primevue/config';
@@ -18,20 +18,26 @@ import type { RealtimeConnection, RealtimeOptions } from './realtime/connection'
 import { createAppRouter } from './router';
 import { setServices } from './services';
 import { useAuthStore } from './stores/auth';
+import { useFleetStore } from './stores/fleet';
 import { wardenTheme } from './theme';
 
-export interface WardenApp {
-  app: VueApp;
+export interface WardenSetup {
+  /** Installs stores, router, PrimeVue and its services into a Vue app. */
+  plugin: Plugin;
   router: Router;
   pinia: Pinia;
   live: RealtimeConnection;
 }
 
-export function createWardenApp(
+export interface WardenApp extends WardenSetup {
+  app: VueApp;
+}
+
+export function createWardenSetup(
   config: RuntimeConfig,
   history: RouterHistory,
   options: { fetch?: typeof fetch; realtime?: Partial<RealtimeOptions> } = {},
-): WardenApp {
+): WardenSetup {
   const pinia = createPinia();
   // Built after the API client, whose 401 handler needs it: hence the holder.
   const holder: { router?: Router } = {};
@@ -52,24 +58,41 @@ export function createWardenApp(
     },
   });
   setServices({ config, api });
-
-  const app = createApp(App);
-  app.use(pinia);
   const router = createAppRouter(history, pinia);
   holder.router = router;
-  app.use(router);
-  app.use(PrimeVue, { theme: wardenTheme, ripple: false });
-  app.use(ToastService);
-  app.use(ConfirmationService);
-  app.directive('tooltip', Tooltip);
-
   const live = createLiveUpdates(pinia, config.webSocketUrl, options.realtime);
-  const auth = useAuthStore(pinia);
-  watch(
-    () => auth.signedIn,
-    (signedIn) => (signedIn ? live.start() : live.stop()),
-    { immediate: true },
-  );
-  app.onUnmount(() => live.stop());
-  return { app, router, pinia, live };
+
+  const plugin: Plugin = {
+    install(app) {
+      app.use(pinia);
+      app.use(router);
+      app.use(PrimeVue, { theme: wardenTheme, ripple: false });
+      app.use(ToastService);
+      app.use(ConfirmationService);
+      app.directive('tooltip', Tooltip);
+      const auth = useAuthStore(pinia);
+      const stopWatching = watch(
+        () => auth.signedIn,
+        (signedIn) => (signedIn ? live.start() : live.stop()),
+        { immediate: true },
+      );
+      app.onUnmount(() => {
+        stopWatching();
+        live.stop();
+        useFleetStore(pinia).dispose();
+      });
+    },
+  };
+  return { plugin, router, pinia, live };
+}
+
+export function createWardenApp(
+  config: RuntimeConfig,
+  history: RouterHistory,
+  options: { fetch?: typeof fetch; realtime?: Partial<RealtimeOptions> } = {},
+): WardenApp {
+  const setup = createWardenSetup(config, history, options);
+  const app = createApp(App);
+  app.use(setup.plugin);
+  return { ...setup, app };
 }

@@ -74,8 +74,13 @@ export const useFleetStore = defineStore('fleet', () => {
     }
   }
 
+  /** Events that arrive while a snapshot is being read, replayed on top of it once it lands. */
+  const inFlightResyncs = new Set<WardenEvent[]>();
+
   async function resync(): Promise<void> {
     loading.value = true;
+    const missed: WardenEvent[] = [];
+    inFlightResyncs.add(missed);
     try {
       const [fleet, queue] = await Promise.all([api().listWorkers(), api().getQueue()]);
       const next: Record<string, FleetWorker> = {};
@@ -83,8 +88,12 @@ export const useFleetStore = defineStore('fleet', () => {
         next[worker.workerId] = worker;
         memory.record(worker.workerId, worker.processes, worker.lastHeartbeatAt);
       }
-      state.workers = next;
-      state.queue = queue;
+      // The snapshot may have been read before some events the page already showed; replaying
+      // them in order keeps what they said (a pickup, a state change) from flickering away.
+      const snapshot: FleetState = { workers: next, queue };
+      for (const event of missed) applyFleetEvent(snapshot, event);
+      state.workers = snapshot.workers;
+      state.queue = snapshot.queue;
       silentAfterMs.value = fleet.silentAfterMs;
       loaded.value = true;
       error.value = undefined;
@@ -94,6 +103,7 @@ export const useFleetStore = defineStore('fleet', () => {
       error.value = caught instanceof Error ? caught.message : String(caught);
       throw caught;
     } finally {
+      inFlightResyncs.delete(missed);
       loading.value = false;
     }
   }
@@ -118,6 +128,7 @@ export const useFleetStore = defineStore('fleet', () => {
   }
 
   function applyEvent(event: WardenEvent): void {
+    for (const missed of inFlightResyncs) missed.push(event);
     const hints = applyFleetEvent(state, event);
     if (event.type === 'worker_heartbeat') memory.record(event.workerId, event.processes, event.at);
     if (hints.refreshQueue) scheduleQueueRefresh();
@@ -170,6 +181,14 @@ export const useFleetStore = defineStore('fleet', () => {
     return true;
   }
 
+  /** Cancels pending timers (when the app unmounts). */
+  function dispose(): void {
+    clearTimeout(queueTimer);
+    clearTimeout(workersTimer);
+    for (const timer of recycleTimers.values()) clearTimeout(timer);
+    recycleTimers.clear();
+  }
+
   const noLiveConsumer = (now: number) => queueHasNoConsumer(state, now, silentAfterMs.value);
 
   return {
@@ -187,5 +206,6 @@ export const useFleetStore = defineStore('fleet', () => {
     recycle,
     isRecyclePending,
     noLiveConsumer,
+    dispose,
   };
 });
