@@ -1,1 +1,3 @@
-export {};
+export * from './api-client.js';
+export * from './producer.js';
+export * from './settings.js';

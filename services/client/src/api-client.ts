@@ -1,0 +1,184 @@
+/**
+ * A typed client of the Warden admin API, for the CLI, scripts and upstream services that
+ * submit executions over HTTP. Every non-2xx answer becomes a WardenApiError carrying the API's
+ * code, message and field.
+ */
+import type {
+  AddBlacklistRequest,
+  ApiErrorBody,
+  ApiErrorCode,
+  BlacklistEntryResponse,
+  BlacklistResponse,
+  ConfigResponse,
+  ConfigUpdateRequest,
+  ExecutionListQuery,
+  ExecutionListResponse,
+  ExecutionResponse,
+  QueueStatusResponse,
+  RecycleResponse,
+  StopWorkerResponse,
+  StuckHistoryResponse,
+  SubmitExecutionRequest,
+  WorkerDetailResponse,
+  WorkersResponse,
+  WorkflowsResponse,
+} from '@warden/core';
+
+export class WardenApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ApiErrorCode | 'UNREACHABLE' | 'BAD_RESPONSE',
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'WardenApiError';
+  }
+}
+
+export interface WardenClientOptions {
+  /** Base URL of the API (the ApiUrl output), without /api. */
+  apiUrl: string;
+  /** The admin token locally; a Cognito ID or access token in AWS. */
+  token: string;
+  /** Per request; default 30 s. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+const path = (strings: TemplateStringsArray, ...values: (string | number)[]): string =>
+  strings.reduce(
+    (out, part, i) => out + part + (i < values.length ? encodeURIComponent(String(values[i])) : ''),
+    '',
+  );
+
+export class WardenClient {
+  private readonly base: string;
+  private readonly fetcher: typeof fetch;
+
+  constructor(private readonly options: WardenClientOptions) {
+    this.base = options.apiUrl.replace(/\/+$/, '');
+    this.fetcher = options.fetch ?? fetch;
+  }
+
+  async request<T>(method: string, route: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await this.fetcher(`${this.base}${route}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${this.options.token}`,
+          ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+    } catch (error) {
+      const reason =
+        error instanceof Error
+          ? ((error.cause as Error | undefined)?.message ?? error.message)
+          : String(error);
+      throw new WardenApiError(
+        0,
+        'UNREACHABLE',
+        `Cannot reach the Warden API at ${this.base} (${reason})`,
+      );
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      throw new WardenApiError(
+        response.status,
+        'BAD_RESPONSE',
+        `The API at ${this.base} answered ${response.status} with something that is not JSON: is this the Warden API URL?`,
+      );
+    }
+    if (!response.ok) {
+      const error = (parsed as Partial<ApiErrorBody>).error;
+      throw new WardenApiError(
+        response.status,
+        error?.code ?? 'BAD_RESPONSE',
+        error?.message ?? `The API answered ${response.status}`,
+        error?.field,
+      );
+    }
+    return parsed as T;
+  }
+
+  listWorkers(): Promise<WorkersResponse> {
+    return this.request('GET', '/api/platform/workers');
+  }
+
+  getWorker(workerId: string): Promise<WorkerDetailResponse> {
+    return this.request('GET', path`/api/platform/workers/${workerId}`);
+  }
+
+  recycleProcess(workerId: string, pid: number, generation: number): Promise<RecycleResponse> {
+    return this.request('POST', path`/api/platform/workers/${workerId}/processes/${pid}/recycle`, {
+      generation,
+    });
+  }
+
+  stopWorker(workerId: string, force = false): Promise<StopWorkerResponse> {
+    return this.request(
+      'POST',
+      path`/api/platform/workers/${workerId}/stop`,
+      force ? { force } : {},
+    );
+  }
+
+  queue(limit?: number): Promise<QueueStatusResponse> {
+    return this.request('GET', `/api/platform/queue${limit ? `?limit=${limit}` : ''}`);
+  }
+
+  stuckHistory(hours?: number): Promise<StuckHistoryResponse> {
+    return this.request('GET', `/api/platform/stuck-history${hours ? `?hours=${hours}` : ''}`);
+  }
+
+  listBlacklist(includeRemoved = false): Promise<BlacklistResponse> {
+    return this.request(
+      'GET',
+      `/api/platform/blacklist${includeRemoved ? '?include=removed' : ''}`,
+    );
+  }
+
+  addToBlacklist(request: AddBlacklistRequest): Promise<BlacklistEntryResponse> {
+    return this.request('POST', '/api/platform/blacklist', request);
+  }
+
+  removeFromBlacklist(workflowId: string): Promise<BlacklistEntryResponse> {
+    return this.request('DELETE', path`/api/platform/blacklist/${workflowId}`);
+  }
+
+  getConfig(): Promise<ConfigResponse> {
+    return this.request('GET', '/api/platform/config');
+  }
+
+  updateConfig(update: ConfigUpdateRequest): Promise<ConfigResponse> {
+    return this.request('PUT', '/api/platform/config', update);
+  }
+
+  /** Queues an execution; refused (WardenApiError) when the workflow is blacklisted or unknown. */
+  submitExecution(request: SubmitExecutionRequest): Promise<ExecutionResponse> {
+    return this.request('POST', '/api/executions', request);
+  }
+
+  getExecution(executionId: string): Promise<ExecutionResponse> {
+    return this.request('GET', path`/api/executions/${executionId}`);
+  }
+
+  listExecutions(query: ExecutionListQuery = {}): Promise<ExecutionListResponse> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) params.set(key, String(value));
+    }
+    const search = params.toString();
+    return this.request('GET', `/api/executions${search ? `?${search}` : ''}`);
+  }
+
+  listWorkflows(): Promise<WorkflowsResponse> {
+    return this.request('GET', '/api/workflows');
+  }
+}

@@ -1,0 +1,520 @@
+/**
+ * `warden`: the admin API from a terminal. Readable tables by default, the API's JSON with
+ * --json. Exit codes: 0 done; 1 the API refused the request (4xx: the message says why); 2 the
+ * request could not be made or failed (bad arguments, no URL or token, API unreachable, 5xx).
+ */
+import { readFile } from 'node:fs/promises';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+// The domain module alone: the core index would load the AWS SDK into every CLI call.
+import { EXECUTION_STATUSES, isTerminal, type ExecutionRecord } from '@warden/core/domain';
+import { WardenApiError, WardenClient } from './api-client.js';
+import { ago, details, duration, table } from './format.js';
+import { SettingsError, resolveClientSettings } from './settings.js';
+
+interface GlobalOptions {
+  apiUrl?: string;
+  token?: string;
+  outputs?: string;
+  json?: boolean;
+}
+
+/** A mistake in how the CLI was called, found by an action (commander reports its own). */
+class UsageError extends Error {}
+
+function toNumber(
+  name: string,
+  raw: string,
+  integerOnly: boolean,
+  min: number,
+  max: number,
+): number {
+  const value = Number(raw);
+  const shaped = integerOnly ? /^-?\d+$/.test(raw.trim()) : Number.isFinite(value);
+  if (!shaped || value < min || value > max) {
+    throw new UsageError(
+      `${name} must be ${integerOnly ? 'an integer' : 'a number'} from ${min} to ${max}, not ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+/** An option parser for commander: a bad value is reported as a usage error. */
+const parser =
+  (name: string, integerOnly: boolean, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (raw: string): number => {
+    try {
+      return toNumber(name, raw, integerOnly, min, max);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+const integer = (name: string, min: number, max?: number) => parser(name, true, min, max);
+const positive = (name: string) => parser(name, false, 0.001);
+
+function print(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+/** Runs an action with a client, printing JSON or the table `render` makes of the result. */
+function run<A extends unknown[], T>(
+  fetch: (client: WardenClient, ...args: A) => Promise<T>,
+  render: (result: T) => string,
+) {
+  return async (...args: A): Promise<void> => {
+    const command = args[args.length - 1] as Command;
+    const globals = command.optsWithGlobals<GlobalOptions>();
+    const settings = await resolveClientSettings(globals);
+    const client = new WardenClient({ apiUrl: settings.apiUrl, token: settings.token });
+    const result = await fetch(client, ...args);
+    print(globals.json ? JSON.stringify(result, null, 2) : render(result));
+  };
+}
+
+function executionTable(items: ExecutionRecord[]): string {
+  return table(
+    ['EXECUTION', 'WORKFLOW', 'STATUS', 'QUEUED', 'DURATION', 'ERROR'],
+    items.map((e) => [
+      e.executionId,
+      e.workflowId,
+      e.status,
+      ago(e.queuedAt),
+      duration(e.durationMs),
+      e.errorType
+        ? `${e.errorType}${e.errorMessage ? `: ${e.errorMessage.slice(0, 60)}` : ''}`
+        : '',
+    ]),
+  );
+}
+
+function executionDetails(e: ExecutionRecord): string {
+  return details([
+    ['Execution', e.executionId],
+    ['Workflow', e.workflowId],
+    ['Status', e.status],
+    ['Queued', `${e.queuedAt} (${ago(e.queuedAt)})`],
+    ['Started', e.startedAt],
+    ['Finished', e.finishedAt],
+    ['Duration', e.durationMs !== undefined ? duration(e.durationMs) : undefined],
+    [
+      'Worker',
+      e.workerId
+        ? `${e.workerId} pid ${e.pid ?? '-'}${e.threadId !== undefined ? ` thread ${e.threadId}` : ''}`
+        : undefined,
+    ],
+    ['Attempt', e.attempt],
+    ['Error', e.errorType ? `${e.errorType}: ${e.errorMessage ?? ''}` : undefined],
+    ['Input', e.input !== undefined && e.input !== null ? JSON.stringify(e.input) : undefined],
+    ['Output', e.output !== undefined ? JSON.stringify(e.output) : undefined],
+    ['Submitted by', e.submittedBy],
+  ]);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('warden')
+    .description('Administer Warden over its admin API')
+    .option('--api-url <url>', 'API base URL (default: WARDEN_API_URL, then .warden/outputs.json)')
+    .option('--token <token>', 'bearer token (default: WARDEN_ADMIN_TOKEN, then the outputs file)')
+    .option('--outputs <file>', 'outputs file to read the URL and token from')
+    .option('--json', 'print the API response as JSON')
+    .exitOverride()
+    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  const workers = program.command('workers').description('the worker fleet');
+  workers
+    .command('list')
+    .description('workers with their health, processes and load')
+    .action(
+      run(
+        (client) => client.listWorkers(),
+        ({ workers: list }) =>
+          list.length
+            ? table(
+                ['WORKER', 'HEALTH', 'MODE', 'HEARTBEAT', 'PROCESSES', 'RUNNING', 'CAPACITY'],
+                list.map((w) => [
+                  w.workerId,
+                  w.health,
+                  w.mode,
+                  ago(w.lastHeartbeatAt),
+                  w.processes.map((p) => `${p.pid} g${p.generation} ${p.state}`).join('\n') || '-',
+                  w.processes.reduce((n, p) => n + p.executions.length, 0),
+                  w.capacity,
+                ]),
+              )
+            : 'No worker has registered in the last day.',
+      ),
+    );
+  workers
+    .command('show <workerId>')
+    .description("a worker's processes and pending commands")
+    .action(
+      run(
+        (client, workerId: string) => client.getWorker(workerId),
+        ({ worker, pendingCommands }) =>
+          [
+            details([
+              ['Worker', worker.workerId],
+              ['Health', worker.health],
+              ['Mode', worker.mode],
+              ['Version', worker.version],
+              ['Host', `${worker.hostname} (main pid ${worker.mainPid})`],
+              ['Task', worker.taskArn],
+              ['Started', `${worker.startedAt} (${ago(worker.startedAt)})`],
+              ['Heartbeat', ago(worker.lastHeartbeatAt)],
+              ['Capacity', worker.capacity],
+            ]),
+            table(
+              ['PID', 'GEN', 'STATE', 'SINCE', 'MEMORY', 'JOBS', 'RUNNING'],
+              worker.processes.map((p) => [
+                p.pid,
+                p.generation,
+                p.state,
+                ago(p.stateSince),
+                `${p.memoryMb} MB ${p.memoryKind.toUpperCase()}`,
+                p.jobsProcessed,
+                p.executions.map((e) => `${e.executionId} ${e.workflowId} ${e.state}`).join('\n') ||
+                  '-',
+              ]),
+            ),
+            pendingCommands.length
+              ? `Pending: ${pendingCommands.map((c) => `${c.commandId} by ${c.requestedBy}`).join(', ')}`
+              : 'No pending commands.',
+          ].join('\n'),
+      ),
+    );
+  workers
+    .command('recycle <workerId> <pid>')
+    .description('drain a process and replace it (running executions finish first)')
+    .option(
+      '--generation <n>',
+      'the generation you mean (default: the current one, read first)',
+      integer('--generation', 0),
+    )
+    .action(
+      run(
+        async (client, workerId: string, pidText: string, options: { generation?: number }) => {
+          const pid = toNumber('pid', pidText, true, 1, 4_194_304);
+          let generation = options.generation;
+          if (generation === undefined) {
+            const { worker } = await client.getWorker(workerId);
+            generation = worker.processes.find((p) => p.pid === pid)?.generation ?? 0;
+          }
+          return client.recycleProcess(workerId, pid, generation);
+        },
+        ({ command, created }) =>
+          `${created ? 'Recycle requested' : 'Recycle already requested'}: command ${command.commandId} (${command.status}) for process ${command.pid} generation ${command.generation} on ${command.workerId}`,
+      ),
+    );
+  workers
+    .command('stop <workerId>')
+    .description("stop a silent worker's task (locally: SIGTERM to its process)")
+    .option('--force', 'stop even though it still sends heartbeats')
+    .action(
+      run(
+        (client, workerId: string, options: { force?: boolean }) =>
+          client.stopWorker(workerId, Boolean(options.force)),
+        (result) => `Stop sent to ${result.target} (worker ${result.workerId})`,
+      ),
+    );
+
+  program
+    .command('submit <workflowId>')
+    .description('queue an execution')
+    .option('--input <json>', 'input as JSON')
+    .option('--input-file <path>', 'read the input (JSON) from a file')
+    .option('--timeout <seconds>', 'timeout in seconds', positive('--timeout'))
+    .option('--id <executionId>', 'execution id (makes a retry safe); generated when absent')
+    .option('--wait [seconds]', 'wait for the execution to finish (default 60 s)')
+    .action(
+      run(
+        async (
+          client,
+          workflowId: string,
+          options: {
+            input?: string;
+            inputFile?: string;
+            timeout?: number;
+            id?: string;
+            wait?: string | boolean;
+          },
+        ) => {
+          if (options.input !== undefined && options.inputFile !== undefined) {
+            throw new UsageError('give --input or --input-file, not both');
+          }
+          const raw = options.inputFile ? await readFile(options.inputFile, 'utf8') : options.input;
+          let input: unknown;
+          if (raw !== undefined) {
+            try {
+              input = JSON.parse(raw) as unknown;
+            } catch (error) {
+              throw new UsageError(`the input is not JSON: ${(error as Error).message}`);
+            }
+          }
+          const { execution } = await client.submitExecution({
+            workflowId,
+            input,
+            timeoutSeconds: options.timeout,
+            executionId: options.id,
+          });
+          if (!options.wait) return { execution };
+          const seconds =
+            options.wait === true ? 60 : toNumber('--wait', options.wait, false, 1, 3600);
+          const deadline = Date.now() + seconds * 1000;
+          let current = execution;
+          while (!isTerminal(current.status) && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 500));
+            current = (await client.getExecution(execution.executionId)).execution;
+          }
+          return { execution: current };
+        },
+        ({ execution }) =>
+          isTerminal(execution.status)
+            ? executionDetails(execution)
+            : `Queued ${execution.executionId} (${execution.workflowId}), status ${execution.status}. Follow it with: warden executions show ${execution.executionId}`,
+      ),
+    );
+
+  const executions = program.command('executions').description('execution records');
+  executions
+    .command('list')
+    .description('newest first, filtered')
+    .option('--workflow <workflowId>', 'only this workflow')
+    .addOption(new Option('--status <status>', 'only this status').choices([...EXECUTION_STATUSES]))
+    .option('--from <instant>', 'queued at or after (ISO-8601)')
+    .option('--to <instant>', 'queued before (ISO-8601)')
+    .option('--limit <n>', 'page size, 1-200', integer('--limit', 1, 200))
+    .option('--cursor <cursor>', 'the next page, as printed below a page')
+    .action(
+      run(
+        (
+          client,
+          options: {
+            workflow?: string;
+            status?: ExecutionRecord['status'];
+            from?: string;
+            to?: string;
+            limit?: number;
+            cursor?: string;
+          },
+        ) =>
+          client.listExecutions({
+            workflowId: options.workflow,
+            status: options.status,
+            from: options.from,
+            to: options.to,
+            limit: options.limit,
+            cursor: options.cursor,
+          }),
+        ({ items, nextCursor }) =>
+          (items.length ? executionTable(items) : 'No executions match.') +
+          (nextCursor ? `\nMore: --cursor ${nextCursor}` : ''),
+      ),
+    );
+  executions
+    .command('show <executionId>')
+    .description('one execution record')
+    .action(
+      run(
+        (client, executionId: string) => client.getExecution(executionId),
+        ({ execution }) => executionDetails(execution),
+      ),
+    );
+
+  const blacklist = program.command('blacklist').description('workflows refused everywhere');
+  blacklist
+    .command('list')
+    .description('blacklisted workflows')
+    .option('--all', 'also the removed entries')
+    .action(
+      run(
+        (client, options: { all?: boolean }) => client.listBlacklist(Boolean(options.all)),
+        ({ entries, history }) => {
+          const active = entries.length
+            ? table(
+                ['WORKFLOW', 'REASON', 'SINCE', 'BY'],
+                entries.map((e) => [
+                  e.workflowId,
+                  e.reason,
+                  ago(e.blacklistedAt),
+                  e.blacklistedBy ?? 'circuit breaker',
+                ]),
+              )
+            : 'No workflow is blacklisted.';
+          if (!history) return active;
+          const removed = history.length
+            ? table(
+                ['WORKFLOW', 'REASON', 'BLACKLISTED', 'REMOVED', 'REMOVED BY'],
+                history.map((e) => [
+                  e.workflowId,
+                  e.reason,
+                  e.blacklistedAt,
+                  e.removedAt ?? '-',
+                  e.removedBy ?? '-',
+                ]),
+              )
+            : 'No removed entries.';
+          return `${active}\nRemoved:\n${removed}`;
+        },
+      ),
+    );
+  blacklist
+    .command('add <workflowId>')
+    .description('refuse a workflow everywhere')
+    .requiredOption('--reason <text>', 'why (stored as manual:<text>)')
+    .action(
+      run(
+        (client, workflowId: string, options: { reason: string }) =>
+          client.addToBlacklist({ workflowId, reason: options.reason }),
+        ({ entry }) => `Blacklisted ${entry.workflowId} (${entry.reason})`,
+      ),
+    );
+  blacklist
+    .command('remove <workflowId>')
+    .description('accept a workflow again (its stuck counter restarts from zero)')
+    .action(
+      run(
+        (client, workflowId: string) => client.removeFromBlacklist(workflowId),
+        ({ entry }) =>
+          `Removed ${entry.workflowId} from the blacklist; its stuck counter restarts from zero`,
+      ),
+    );
+
+  const config = program.command('config').description('circuit-breaker settings');
+  const renderConfig = (c: Awaited<ReturnType<WardenClient['getConfig']>>) =>
+    details([
+      ['stuck_circuit_breaker_threshold', c.stuck_circuit_breaker_threshold],
+      ['stuck_circuit_breaker_window_minutes', c.stuck_circuit_breaker_window_minutes],
+      ['updated', c.updatedAt ? `${c.updatedAt} by ${c.updatedBy ?? '?'}` : 'never (defaults)'],
+    ]);
+  config
+    .command('get')
+    .description('the current threshold and window')
+    .action(run((client) => client.getConfig(), renderConfig));
+  config
+    .command('set')
+    .description('change the threshold and/or the window')
+    .option(
+      '--threshold <n>',
+      'stuck executions that blacklist a workflow, 1-1000',
+      integer('--threshold', 1, 1000),
+    )
+    .option(
+      '--window-minutes <n>',
+      'counting window in minutes, 1-10080',
+      integer('--window-minutes', 1, 10080),
+    )
+    .action(
+      run(async (client, options: { threshold?: number; windowMinutes?: number }) => {
+        if (options.threshold === undefined && options.windowMinutes === undefined) {
+          throw new UsageError('give --threshold and/or --window-minutes');
+        }
+        return client.updateConfig({
+          stuck_circuit_breaker_threshold: options.threshold,
+          stuck_circuit_breaker_window_minutes: options.windowMinutes,
+        });
+      }, renderConfig),
+    );
+
+  program
+    .command('queue')
+    .description('queue depth, tracked and untracked messages, dead letters')
+    .action(
+      run(
+        (client) => client.queue(),
+        (q) =>
+          [
+            details([
+              ['Visible', q.queue.visible],
+              ['In flight', q.queue.inFlight],
+              ['Delayed', q.queue.delayed],
+              ['Dead letters', q.deadLetter.depth],
+              ['Tracked (QUEUED)', q.tracked.count],
+              ['Untracked (raw)', q.untracked],
+            ]),
+            q.tracked.executions.length
+              ? table(
+                  ['EXECUTION', 'WORKFLOW', 'WAITING'],
+                  q.tracked.executions.map((e) => [
+                    e.executionId,
+                    e.workflowName,
+                    duration(e.ageMs),
+                  ]),
+                )
+              : '',
+          ]
+            .filter(Boolean)
+            .join('\n'),
+      ),
+    );
+
+  program
+    .command('stuck')
+    .description('stuck executions per workflow')
+    .option('--hours <n>', 'how far back, 1-336 (default 24)', integer('--hours', 1, 336))
+    .action(
+      run(
+        (client, options: { hours?: number }) => client.stuckHistory(options.hours),
+        (h) =>
+          h.workflows.length
+            ? table(
+                ['WORKFLOW', 'STUCK', 'LAST STUCK', 'BLACKLISTED'],
+                h.workflows.map((w) => [
+                  w.workflowId,
+                  w.count,
+                  ago(w.lastStuckAt),
+                  w.blacklisted ? 'yes' : 'no',
+                ]),
+              )
+            : `Nothing stuck in the last ${h.hours} h.`,
+      ),
+    );
+
+  program
+    .command('workflows')
+    .description('the workflows the registered workers can run')
+    .action(
+      run(
+        (client) => client.listWorkflows(),
+        ({ workflows }) =>
+          workflows.length
+            ? table(
+                ['WORKFLOW', 'NAME', 'TIMEOUT', 'WORKERS', 'BLACKLISTED'],
+                workflows.map((w) => [
+                  w.id,
+                  w.name,
+                  `${w.timeoutSeconds} s`,
+                  w.workers,
+                  w.blacklisted ? 'yes' : 'no',
+                ]),
+              )
+            : 'No worker is registered, so no workflow is known.',
+      ),
+    );
+
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof WardenApiError) {
+      const where = error.field ? ` [${error.field}]` : '';
+      process.stderr.write(
+        `Error${error.status ? ` ${error.status}` : ''} ${error.code}${where}: ${error.message}\n`,
+      );
+      return error.status >= 400 && error.status < 500 ? 1 : 2;
+    }
+    if (error instanceof CommanderError) {
+      // Commander printed the problem (or the help) already.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof SettingsError || error instanceof UsageError) {
+      process.stderr.write(`Error: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+}
