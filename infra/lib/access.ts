@@ -7,23 +7,30 @@
 import type { TableName } from '@warden/core';
 
 export type QueueUse =
-  /** Receive, delete, change visibility (and read attributes) on the work queue. */
+  /** ReceiveMessage, DeleteMessage and ChangeMessageVisibility on the work queue. */
   | 'consumeWork'
-  /** Send to the work queue. */
+  /** SendMessage to the work queue. */
   | 'sendWork'
-  /** Send to the dead-letter queue (messages that can never run). */
+  /** SendMessage to the dead-letter queue (messages that can never run). */
   | 'sendDeadLetter'
-  /** Read both queues' attributes (depths). */
+  /** GetQueueAttributes on both queues (depths for the admin app). */
   | 'readDepths';
 
 export interface ComponentAccess {
+  /** Get, Query, Scan only. */
   read: TableName[];
+  /** Put, Update, Delete only. */
+  write: TableName[];
   readWrite: TableName[];
   queues: QueueUse[];
-  /** Posts events to WebSocket connections (execute-api:ManageConnections). */
+  /** Posts events to WebSocket connections (execute-api:ManageConnections, POST). */
   publishesEvents: boolean;
   /** Publishes to the alerts topic. */
   notifies: boolean;
+  /** Updates scale-in protection of its own ECS task. */
+  protectsTask: boolean;
+  /** Stops worker tasks of the cluster (a silent worker, from the admin app). */
+  stopsTasks: boolean;
 }
 
 export type Component =
@@ -35,38 +42,62 @@ export type Component =
   | 'wsDisconnect'
   | 'wsDefault';
 
-const none: ComponentAccess = {
+const nothing: ComponentAccess = {
   read: [],
+  write: [],
   readWrite: [],
   queues: [],
   publishesEvents: false,
   notifies: false,
+  protectsTask: false,
+  stopsTasks: false,
 };
 
+/** Every publisher scans the open connections and deletes those that answer 410 Gone. */
+const PUBLISHER_TABLES: TableName[] = ['Connections'];
+
 export const ACCESS: Record<Component, ComponentAccess> = {
+  // services/worker: consumer (claim, lease, finish, fail unrun: conditional updates), stuck
+  // records, registration and heartbeats, recycle commands, the blacklist cache, events.
   worker: {
-    read: ['Blacklist', 'SystemConfig'],
-    readWrite: ['Executions', 'StuckRecords', 'Workers', 'WorkerCommands', 'Connections'],
+    ...nothing,
+    read: ['Blacklist'],
+    write: ['Executions', 'StuckRecords', 'Workers'],
+    readWrite: ['WorkerCommands', ...PUBLISHER_TABLES],
     queues: ['consumeWork', 'sendDeadLetter'],
     publishesEvents: true,
-    notifies: false,
+    protectsTask: true,
   },
+  // services/functions circuit-breaker.ts: config, stuck records in the window, counter resets
+  // and the blacklist, execution counts (stuck rate), workers (fleet health); trips add entries.
   circuitBreaker: {
-    read: ['StuckRecords', 'SystemConfig', 'Workers', 'Executions'],
-    readWrite: ['Blacklist', 'Connections'],
-    queues: [],
+    ...nothing,
+    read: ['SystemConfig', 'StuckRecords', 'Executions', 'Workers'],
+    readWrite: ['Blacklist', ...PUBLISHER_TABLES],
     publishesEvents: true,
     notifies: true,
   },
+  // services/functions http/routes: submit (record + send), executions, workers (recycle
+  // commands, mark a stopped worker), queue depths, stuck history, blacklist, config.
   adminApi: {
-    read: ['StuckRecords', 'Workers'],
-    readWrite: ['Executions', 'Blacklist', 'SystemConfig', 'WorkerCommands', 'Connections'],
+    ...nothing,
+    read: ['StuckRecords'],
+    readWrite: [
+      'Executions',
+      'Workers',
+      'WorkerCommands',
+      'Blacklist',
+      'SystemConfig',
+      ...PUBLISHER_TABLES,
+    ],
     queues: ['sendWork', 'readDepths'],
     publishesEvents: true,
-    notifies: false,
+    stopsTasks: true,
   },
-  wsAuthorizer: none,
-  wsConnect: { ...none, readWrite: ['Connections'] },
-  wsDisconnect: { ...none, readWrite: ['Connections'] },
-  wsDefault: none,
+  // Verifies the Cognito JWT against the pool's public keys: no AWS permission at all.
+  wsAuthorizer: nothing,
+  wsConnect: { ...nothing, write: ['Connections'] },
+  wsDisconnect: { ...nothing, write: ['Connections'] },
+  // Answers a ping in its own response: no AWS permission at all.
+  wsDefault: nothing,
 };

@@ -210,24 +210,6 @@ export class RuntimeStack extends Stack {
     for (const [component, fn] of Object.entries(functions)) {
       this.grant(component as Component, fn.role);
     }
-    // Task scale-in protection while executions run, on this cluster's tasks only.
-    this.workers.taskRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'TaskScaleInProtection',
-        actions: ['ecs:UpdateTaskProtection'],
-        resources: [this.workers.taskArnPattern],
-      }),
-    );
-    // The admin API stops a silent worker's task, in this cluster only.
-    this.adminApi.handler.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'StopSilentWorkerTask',
-        actions: ['ecs:StopTask'],
-        resources: [this.workers.taskArnPattern],
-        conditions: { ArnEquals: { 'ecs:cluster': this.workers.cluster.clusterArn } },
-      }),
-    );
-
     // --- Monitoring -----------------------------------------------------------------------------
     this.monitoring = new Monitoring(this, 'Monitoring', {
       prefix: settings.prefix,
@@ -287,16 +269,24 @@ export class RuntimeStack extends Stack {
     output('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard');
   }
 
-  /** Grants one component exactly the table and queue access {@link ACCESS} lists for it. */
+  /** Grants one component exactly what {@link ACCESS} lists for it, and nothing else. */
   private grant(component: Component, grantee: iam.IGrantable): void {
     const access = ACCESS[component];
     const { tables, workQueue, deadLetterQueue } = this.data;
     for (const name of access.read) tables[name].grantReadData(grantee);
+    for (const name of access.write) tables[name].grantWriteData(grantee);
     for (const name of access.readWrite) tables[name].grantReadWriteData(grantee);
     for (const use of access.queues) {
-      if (use === 'consumeWork') workQueue.grantConsumeMessages(grantee);
-      if (use === 'sendWork') workQueue.grantSendMessages(grantee);
-      if (use === 'sendDeadLetter') deadLetterQueue.grantSendMessages(grantee);
+      if (use === 'consumeWork') {
+        workQueue.grant(
+          grantee,
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:ChangeMessageVisibility',
+        );
+      }
+      if (use === 'sendWork') workQueue.grant(grantee, 'sqs:SendMessage');
+      if (use === 'sendDeadLetter') deadLetterQueue.grant(grantee, 'sqs:SendMessage');
       if (use === 'readDepths') {
         for (const queue of [workQueue, deadLetterQueue]) {
           queue.grant(grantee, 'sqs:GetQueueAttributes');
@@ -305,6 +295,24 @@ export class RuntimeStack extends Stack {
     }
     if (access.publishesEvents) this.liveEvents.grantPostToConnections(grantee);
     if (access.notifies) this.notifications.topic.grantPublish(grantee);
+    if (access.protectsTask) {
+      // Scale-in protection while executions run, on this cluster's tasks only.
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['ecs:UpdateTaskProtection'],
+          resources: [this.workers.taskArnPattern],
+        }),
+      );
+    }
+    if (access.stopsTasks) {
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['ecs:StopTask'],
+          resources: [this.workers.taskArnPattern],
+          conditions: { ArnEquals: { 'ecs:cluster': this.workers.cluster.clusterArn } },
+        }),
+      );
+    }
   }
 
   /**
