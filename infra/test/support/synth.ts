@@ -98,7 +98,9 @@ export function render(value: unknown, paths: Map<string, string>): string {
       const [separator, parts] = arg as [string, unknown[]];
       return parts.map((part) => render(part, paths)).join(separator);
     }
-    return JSON.stringify(value);
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}: ${render(v, paths)}`)
+      .join(', ')}}`;
   }
   return String(value);
 }
