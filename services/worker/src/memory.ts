@@ -42,3 +42,26 @@ export function readMemory(pid: number): MemoryReading | undefined {
   }
   return undefined;
 }
+
+export interface MemoryDetail {
+  pssMb: number;
+  rssMb: number;
+  /** Unique set size: pages no other process maps (private clean + private dirty). */
+  ussMb: number;
+}
+
+/** PSS, RSS and USS of a process (Linux only; undefined elsewhere or once it has exited). */
+export function readMemoryDetail(pid: number): MemoryDetail | undefined {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const pss = field(rollup, 'Pss');
+    const rss = field(rollup, 'Rss');
+    const privateClean = field(rollup, 'Private_Clean') ?? 0;
+    const privateDirty = field(rollup, 'Private_Dirty') ?? 0;
+    if (pss === undefined || rss === undefined) return undefined;
+    return { pssMb: pss, rssMb: rss, ussMb: privateClean + privateDirty };
+  } catch {
+    return undefined;
+  }
+}
+

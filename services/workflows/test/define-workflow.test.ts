@@ -1,0 +1,42 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  InvalidWorkflowError,
+  checkWorkflowDefinition,
+  defineWorkflow,
+  type WorkflowContext,
+} from '../src/index.js';
+
+describe('defineWorkflow', () => {
+  it('returns the definition with typed input and output', async () => {
+    const workflow = defineWorkflow({
+      id: 'greet',
+      timeoutSeconds: 5,
+      run: (input: { name: string }, ctx) => {
+        expectTypeOf(ctx).toEqualTypeOf<WorkflowContext>();
+        return { greeting: `hello ${input.name}` };
+      },
+    });
+    const ctx = {
+      signal: new AbortController().signal,
+      executionId: 'e1',
+      workflowId: 'greet',
+      attempt: 1,
+      log: () => {},
+    };
+    expect(await workflow.run({ name: 'Ada' }, ctx)).toEqual({ greeting: 'hello Ada' });
+  });
+
+  it('throws at definition time, naming every problem', () => {
+    expect(() =>
+      defineWorkflow({ id: 'has space', timeoutSeconds: 0, run: undefined as never }),
+    ).toThrow(InvalidWorkflowError);
+    expect(checkWorkflowDefinition({ id: 'has space', timeoutSeconds: 0 })).toEqual([
+      'id "has space" is not valid: expected 1-128 letters, digits, ".", "_", ":" or "-"',
+      'timeoutSeconds 0 is not valid: expected a number above 0 and at most 43200',
+      'run must be a function (input, ctx)',
+    ]);
+    expect(checkWorkflowDefinition(null)).toEqual([
+      'the default export must be an object { id, name?, timeoutSeconds?, run(input, ctx) }',
+    ]);
+  });
+});
