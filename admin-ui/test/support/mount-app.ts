@@ -118,11 +118,15 @@ export async function click(name: string | RegExp): Promise<void> {
   button.click();
 }
 
-/** Types into an input the way a person does, so v-model and PrimeVue inputs see it. */
+/** Types into an input and leaves it, so v-model and PrimeVue inputs see the new value. */
 export function type(input: HTMLInputElement | HTMLTextAreaElement, value: string): void {
+  input.focus();
   input.value = value;
   input.dispatchEvent(new Event('input', { bubbles: true }));
   input.dispatchEvent(new Event('change', { bubbles: true }));
+  // Leaving the field commits it (PrimeVue's InputNumber parses its text on blur).
+  input.dispatchEvent(new FocusEvent('blur'));
+  input.dispatchEvent(new FocusEvent('focusout', { bubbles: true }));
 }
 
 /** Opens a PrimeVue Select (again, if a dialog was still opening) and picks an option. */

@@ -1,0 +1,361 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ExecutionRecord, StuckHistoryResponse } from '@warden/core';
+import { FakeApi } from './support/fake-api';
+import { iso, queueResponse, workersResponse } from './support/fixtures';
+import {
+  choose,
+  click,
+  element,
+  mountApp,
+  page,
+  see,
+  type,
+  type MountedApp,
+} from './support/mount-app';
+
+let api: FakeApi;
+let app: MountedApp | undefined;
+
+beforeEach(async () => {
+  api = await new FakeApi().start();
+  api.on('GET /api/workflows', {
+    body: {
+      workflows: [
+        { id: 'cpu-spin', name: 'CPU spin', timeoutSeconds: 5, workers: 1, blacklisted: false },
+        { id: 'echo', name: 'Echo', timeoutSeconds: 30, workers: 1, blacklisted: false },
+      ],
+    },
+  });
+  api.on('GET /api/platform/workers', { body: workersResponse() });
+  api.on('GET /api/platform/queue', { body: queueResponse() });
+  api.on('GET /api/platform/blacklist', { body: { entries: [], history: [] } });
+  api.on('GET /api/platform/config', {
+    body: { stuck_circuit_breaker_threshold: 5, stuck_circuit_breaker_window_minutes: 60 },
+  });
+});
+
+afterEach(async () => {
+  await app?.unmount();
+  app = undefined;
+  await api.stop();
+});
+
+describe('the Stuck history view', () => {
+  const history = (hours: number): StuckHistoryResponse => ({
+    hours,
+    since: iso(hours * 3600_000),
+    total: 7,
+    workflows: [
+      {
+        workflowId: 'cpu-spin',
+        workflowName: 'CPU spin',
+        count: 6,
+        lastStuckAt: iso(30_000),
+        blacklisted: false,
+      },
+      {
+        workflowId: 'echo',
+        workflowName: 'Echo',
+        count: 1,
+        lastStuckAt: iso(7_200_000),
+        blacklisted: false,
+      },
+    ],
+    records: [],
+  });
+
+  it('lists stuck counts per workflow over the chosen window, with the breaker threshold', async () => {
+    api.on('GET /api/platform/stuck-history', (request) => ({
+      body: history(Number(request.query.get('hours'))),
+    }));
+    app = await mountApp(api, '/stuck-history');
+    await see('6 times');
+    expect(page()).toContain('Stuck executions in the last 24 hours');
+    expect(page()).toMatch(/blacklists a workflow stuck\s*5\s*times within\s*60 minutes/);
+    expect(api.requestsTo('GET /api/platform/stuck-history')[0]?.query.get('hours')).toBe('24');
+
+    const oneHour = [
+      ...document.querySelectorAll<HTMLElement>(
+        '[data-testid="stuck-window"] [role="radio"], [data-testid="stuck-window"] button',
+      ),
+    ].find((b) => b.textContent?.trim() === '1 hour');
+    oneHour!.click();
+    await see('Stuck executions in the last 1 hour');
+    await vi.waitFor(() =>
+      expect(api.requestsTo('GET /api/platform/stuck-history').at(-1)?.query.get('hours')).toBe(
+        '1',
+      ),
+    );
+  });
+
+  it('offers a shortcut to blacklist, pre-filled with the workflow and why', async () => {
+    api.on('GET /api/platform/stuck-history', { body: history(24) });
+    api.on('POST /api/platform/blacklist', (request) => ({
+      status: 201,
+      body: {
+        entry: {
+          workflowId: 'cpu-spin',
+          reason: `manual:${(request.body as { reason: string }).reason}`,
+          blacklistedAt: iso(0),
+          blacklistedBy: 'admin',
+        },
+      },
+    }));
+    app = await mountApp(api, '/stuck-history');
+    await click('Blacklist cpu-spin');
+    const reason = await element<HTMLTextAreaElement>('#blacklist-reason');
+    await vi.waitFor(() => expect(reason.value).toBe('Stuck 6 times in the last 24 hours'));
+    await click('Blacklist workflow');
+    await see('cpu-spin is blacklisted');
+    expect(api.requestsTo('POST /api/platform/blacklist')[0]?.body).toEqual({
+      workflowId: 'cpu-spin',
+      reason: 'Stuck 6 times in the last 24 hours',
+    });
+    // The row now says so instead of offering the shortcut again.
+    await vi.waitFor(() =>
+      expect(document.querySelector('[data-workflow-id="cpu-spin"]')?.textContent).toContain(
+        'Blacklisted',
+      ),
+    );
+  });
+
+  it('shows the calm empty state', async () => {
+    api.on('GET /api/platform/stuck-history', {
+      body: { ...history(24), total: 0, workflows: [] },
+    });
+    app = await mountApp(api, '/stuck-history');
+    await see('Nothing got stuck in the last 24 hours');
+  });
+});
+
+describe('the circuit breaker settings', () => {
+  it('validates before saving, saves, and shows field errors from the API', async () => {
+    let saved = { stuck_circuit_breaker_threshold: 5, stuck_circuit_breaker_window_minutes: 60 };
+    api.on('PUT /api/platform/config', (request) => {
+      const body = request.body as typeof saved;
+      if (body.stuck_circuit_breaker_window_minutes === 999) {
+        return {
+          status: 400,
+          body: {
+            error: {
+              code: 'VALIDATION_FAILED',
+              message: 'stuck_circuit_breaker_window_minutes: rejected by policy',
+              field: 'stuck_circuit_breaker_window_minutes',
+            },
+          },
+        };
+      }
+      saved = body;
+      return { body: { ...body, updatedAt: iso(0), updatedBy: 'admin' } };
+    });
+    app = await mountApp(api, '/settings');
+    const threshold = await element<HTMLInputElement>('#threshold');
+    await see('nobody has changed them yet');
+    expect(threshold.value).toBe('5');
+
+    type(threshold, '0');
+    await see('The threshold must be from 1 to 1000.');
+    expect((document.querySelector('button[type="submit"]') as HTMLButtonElement).disabled).toBe(
+      true,
+    );
+
+    type(threshold, '3');
+    await vi.waitFor(() => expect(page()).not.toContain('The threshold must be'));
+    await click('Save');
+    await see('Circuit breaker settings saved');
+    expect(saved).toEqual({
+      stuck_circuit_breaker_threshold: 3,
+      stuck_circuit_breaker_window_minutes: 60,
+    });
+    await see('by admin');
+
+    type(await element<HTMLInputElement>('#window'), '999');
+    await vi.waitFor(() =>
+      expect((document.querySelector('button[type="submit"]') as HTMLButtonElement).disabled).toBe(
+        false,
+      ),
+    );
+    await click('Save');
+    await see('rejected by policy.');
+  });
+
+  it('says when the settings cannot be read', async () => {
+    api.on('GET /api/platform/config', {
+      status: 500,
+      body: { error: { code: 'INTERNAL', message: 'boom' } },
+    });
+    app = await mountApp(api, '/settings');
+    await see('The settings could not be loaded');
+  });
+});
+
+describe('the Executions views', () => {
+  const record = (overrides: Partial<ExecutionRecord>): ExecutionRecord => ({
+    executionId: 'ex-1',
+    workflowId: 'echo',
+    status: 'SUCCESS',
+    queuedAt: iso(60_000),
+    startedAt: iso(59_000),
+    finishedAt: iso(58_900),
+    queueTimeMs: 1000,
+    durationMs: 100,
+    ...overrides,
+  });
+
+  it('lists executions, filters by status, and updates a row live', async () => {
+    api.on('GET /api/executions', (request) => ({
+      body: {
+        items:
+          request.query.get('status') === 'FAILED'
+            ? []
+            : [
+                record({
+                  executionId: 'ex-run',
+                  status: 'RUNNING',
+                  finishedAt: undefined,
+                  durationMs: undefined,
+                }),
+                record({}),
+              ],
+      },
+    }));
+    app = await mountApp(api, '/executions');
+    await element('[data-role="execution-row"][data-execution-id="ex-run"][data-status="RUNNING"]');
+    await see('Live');
+    api.push({
+      type: 'execution_finished',
+      executionId: 'ex-run',
+      workflowId: 'echo',
+      workerId: 'worker-a',
+      status: 'FAILED',
+      errorType: 'ExecutionStuck',
+    });
+    await element('[data-execution-id="ex-run"][data-status="FAILED"]');
+    expect(page()).toContain('ExecutionStuck');
+
+    api.push({
+      type: 'queue_changed',
+      change: 'queued',
+      executionId: 'ex-new',
+      workflowId: 'echo',
+    });
+    await element('[data-execution-id="ex-new"][data-status="QUEUED"]');
+
+    await choose('#filter-status', 'FAILED');
+    await see('No executions match these filters');
+    expect(api.requestsTo('GET /api/executions').at(-1)?.query.get('status')).toBe('FAILED');
+    expect(app.router.currentRoute.value.query.status).toBe('FAILED');
+  });
+
+  it('runs a workflow from the dialog', async () => {
+    api.on('GET /api/executions', { body: { items: [] } });
+    api.on('POST /api/executions', (request) => ({
+      status: 202,
+      body: {
+        execution: record({
+          ...(request.body as object),
+          executionId: 'ex-sub',
+          status: 'QUEUED',
+          startedAt: undefined,
+        }),
+      },
+    }));
+    app = await mountApp(api, '/executions');
+    await see('No executions yet');
+    await click('Run a workflow');
+    await choose('[data-testid="submit-dialog"] .p-select', 'Echo');
+    const input = await element<HTMLTextAreaElement>('#submit-input');
+    type(input, '{ not json');
+    await see('Input is not valid JSON');
+    type(input, '{"hello":"world"}');
+    await click('Run');
+    await see('echo queued');
+    expect(api.requestsTo('POST /api/executions')[0]?.body).toEqual({
+      workflowId: 'echo',
+      input: { hello: 'world' },
+    });
+    await element('[data-execution-id="ex-sub"]');
+  });
+
+  it('opens an execution by id and shows timings, the error, output and log lines', async () => {
+    api.on('GET /api/executions', { body: { items: [] } });
+    api.on('GET /api/executions/ex-stuck', {
+      body: {
+        execution: record({
+          executionId: 'ex-stuck',
+          workflowId: 'cpu-spin',
+          status: 'FAILED',
+          errorType: 'ExecutionStuck',
+          errorMessage:
+            'did not respond to cancellation within the 1 s grace period (3.0 s elapsed)',
+          durationMs: 3012,
+          workerId: 'worker-a',
+          pid: 4101,
+          threadId: 2,
+          generation: 1,
+          attempt: 1,
+          output: { partial: true },
+          logs: ['spinning', 'still spinning'],
+        }),
+      },
+    });
+    app = await mountApp(api, '/executions');
+    type(await element<HTMLInputElement>('#execution-search'), 'ex-stuck');
+    await click('Open');
+    await see('Execution ex-stuck');
+    await see('ExecutionStuck: did not respond to cancellation within the 1 s grace period');
+    expect(page()).toContain('3.01 s');
+    expect(page()).toContain('CPU spin');
+    expect((await element('[data-testid="execution-output"]')).textContent).toContain(
+      '"partial": true',
+    );
+    expect((await element('[data-testid="execution-logs"]')).textContent).toContain(
+      'still spinning',
+    );
+  });
+
+  it('says when no execution has that id', async () => {
+    api.on('GET /api/executions/nope', {
+      status: 404,
+      body: {
+        error: {
+          code: 'EXECUTION_NOT_FOUND',
+          message: 'No execution nope (records are kept 30 days)',
+        },
+      },
+    });
+    app = await mountApp(api, '/executions/nope');
+    await see('No execution has the id nope');
+  });
+});
+
+describe('signing in', () => {
+  it('sends a visitor without a token to the sign-in page, and back once signed in', async () => {
+    app = await mountApp(api, '/blacklist', { signedIn: false });
+    await element('[data-testid="login-page"]');
+    expect(app.router.currentRoute.value.fullPath).toBe('/login?redirect=/blacklist');
+    expect(document.title).toBe('Sign in · Warden Admin');
+
+    type(await element<HTMLInputElement>('#admin-token'), 'wrong-token-wrong-token');
+    await click('Sign in');
+    await see('That token was not accepted');
+
+    type(await element<HTMLInputElement>('#admin-token'), 'test-admin-token-0123456789');
+    await click('Sign in');
+    await see('No workflows are currently blacklisted');
+    expect(app.router.currentRoute.value.path).toBe('/blacklist');
+    expect(sessionStorage.getItem('warden.session')).toContain('test-admin-token-0123456789');
+    await see('Live');
+  });
+
+  it('returns to the sign-in page when the API stops accepting the token', async () => {
+    api.on('GET /api/executions', {
+      status: 401,
+      body: { error: { code: 'UNAUTHENTICATED', message: 'The token has expired' } },
+    });
+    app = await mountApp(api, '/executions');
+    await element('[data-testid="login-page"]');
+    await see('Your session has ended');
+    expect(sessionStorage.getItem('warden.session')).toBeNull();
+  });
+});
