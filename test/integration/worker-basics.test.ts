@@ -196,3 +196,28 @@ describe.each(MODES)('worker in %s mode', (mode) => {
     expect((await stack.repos.executions.get(id))?.finishedAt).toBe(record.finishedAt);
   });
 });
+
+describe('thread mode with several executions per thread', () => {
+  it('runs I/O-bound executions side by side on one warm thread', async () => {
+    const worker = startWorker(stack, {
+      mode: 'thread',
+      env: { WORKER_THREAD_POOL_SIZE: '1', WORKER_EXECUTIONS_PER_THREAD: '4' },
+    });
+    expect((await worker.online()).capacity).toBe(4);
+    const ids = await Promise.all(
+      Array.from({ length: 4 }, () => submit(stack, 'sdk-io', { input: { holdMs: 1500 } })),
+    );
+    const records = await Promise.all(ids.map((id) => waitForTerminal(stack, id)));
+    for (const record of records) {
+      expect(record).toMatchObject({ status: 'SUCCESS', pid: records[0]!.pid });
+      expect(record.threadId).toBe(records[0]!.threadId);
+      // It reached DynamoDB from inside the thread.
+      expect((record.output as { tables: number }).tables).toBeGreaterThan(0);
+    }
+    // They overlapped: each started before any of them finished.
+    const lastStart = Math.max(...records.map((r) => Date.parse(r.startedAt!)));
+    const firstFinish = Math.min(...records.map((r) => Date.parse(r.finishedAt!)));
+    expect(lastStart).toBeLessThan(firstFinish);
+    await worker.stop();
+  });
+});

@@ -96,8 +96,9 @@ const stop = (reason: string): void => {
       process.exit(0);
     });
 };
-process.once('SIGTERM', () => stop('SIGTERM'));
-process.once('SIGINT', () => stop('SIGINT'));
+// `on`, not `once`: a second signal must not cut the drain short (ECS follows with SIGKILL anyway).
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
 // Started by a parent with an IPC channel (the local stack): if that parent dies, stop too.
 if (process.channel) process.once('disconnect', () => stop('parent process exited'));
 process.on('unhandledRejection', (error) => {

@@ -64,4 +64,3 @@ export function readMemoryDetail(pid: number): MemoryDetail | undefined {
     return undefined;
   }
 }
-
