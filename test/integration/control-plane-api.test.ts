@@ -5,6 +5,10 @@
  * tests with real workers are in control-plane-worker.test.ts.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { EcsWorkerStopper } from '@warden/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ChangeMessageVisibilityCommand,
@@ -278,6 +282,66 @@ describe('workers', () => {
       expect(() => process.kill(bystander.pid!, 0)).not.toThrow();
     } finally {
       bystander.kill('SIGKILL');
+    }
+  });
+});
+
+describe('stopping a silent worker in AWS', () => {
+  // ECS cannot run here: the ECS client is pointed at a small HTTP endpoint in this test that
+  // records the StopTask call the real SDK makes (AWS JSON 1.1) and answers it.
+  it('calls ECS StopTask on the worker task, in the cluster its ARN names', async () => {
+    const calls: { target: string; body: Record<string, unknown> }[] = [];
+    const ecs = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        calls.push({
+          target: String(request.headers['x-amz-target']),
+          body: JSON.parse(body) as Record<string, unknown>,
+        });
+        response.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.1' });
+        response.end(JSON.stringify({ task: { lastStatus: 'STOPPING' } }));
+      });
+    });
+    await new Promise<void>((resolve) => ecs.listen(0, '127.0.0.1', resolve));
+    const client = new ECSClient({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${(ecs.address() as AddressInfo).port}`,
+    });
+    const aws = await startControlPlane(stack, {
+      overrides: { stopper: new EcsWorkerStopper(client) },
+    });
+    try {
+      const taskArn = 'arn:aws:ecs:us-east-1:123456789012:task/warden-workers/0123456789abcdef';
+      const longAgo = new Date(Date.now() - 10 * 60_000).toISOString();
+      await stack.repos.workers.register(
+        workerRecord('worker-on-ecs', { taskArn, lastHeartbeatAt: longAgo }),
+      );
+      const response = await aws.api<{ target: string }>(
+        'POST',
+        '/api/platform/workers/worker-on-ecs/stop',
+      );
+      expect(response.status).toBe(202);
+      expect(response.body.target).toBe(taskArn);
+      expect(calls).toEqual([
+        {
+          target: 'AmazonEC2ContainerServiceV20141113.StopTask',
+          body: {
+            cluster: 'warden-workers',
+            task: taskArn,
+            reason: 'Stopped by local-admin from the Warden admin',
+          },
+        },
+      ]);
+      expect((await stack.repos.workers.get('worker-on-ecs'))?.status).toBe('STOPPING');
+
+      const noTask = await aws.api('POST', '/api/platform/workers/worker-silent/stop');
+      expect(noTask.status).toBe(409);
+      expect(noTask.body.error?.message).toMatch(/no ECS task ARN/);
+    } finally {
+      client.destroy();
+      await aws.stop();
+      await new Promise((resolve) => ecs.close(resolve));
     }
   });
 });
