@@ -1,0 +1,92 @@
+/**
+ * The worker image recipe (services/worker/Dockerfile), checked without a Docker engine: Node 24
+ * in every stage, a non-root user, `node` itself as PID 1, and a build context — filtered by
+ * services/worker/.dockerignore exactly as CDK stages it — that holds every file the Dockerfile
+ * copies. (Building the image needs Docker; `cdk deploy` does that.)
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileSystem, IgnoreMode } from 'aws-cdk-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workerImageExcludes } from '../lib/constructs/worker-cluster.js';
+import { REPO_ROOT, WORKER_DOCKERFILE } from '../lib/paths.js';
+
+const dockerfile = readFileSync(join(REPO_ROOT, WORKER_DOCKERFILE), 'utf8');
+/** Instructions with line continuations joined and comments dropped. */
+const instructions = dockerfile
+  .replace(/\\\n/g, ' ')
+  .split('\n')
+  .map((line) => line.trim())
+  .filter((line) => line && !line.startsWith('#'));
+const stages = instructions.reduce<string[][]>((all, line) => {
+  if (/^FROM\s/i.test(line)) all.push([line]);
+  else all.at(-1)?.push(line);
+  return all;
+}, []);
+const finalStage = stages.at(-1)!;
+const nodeImage = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1];
+
+let context: string;
+beforeAll(() => {
+  context = mkdtempSync(join(tmpdir(), 'warden-worker-context-'));
+  FileSystem.copyDirectory(REPO_ROOT, context, {
+    exclude: workerImageExcludes(),
+    ignoreMode: IgnoreMode.DOCKER,
+  });
+}, 60_000);
+afterAll(() => rmSync(context, { recursive: true, force: true }));
+
+describe('worker Dockerfile', () => {
+  it('builds in several stages, every one on Node 24', () => {
+    expect(nodeImage).toMatch(/^node:24[.\w-]*$/);
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of stages) expect(stage[0]).toMatch(/^FROM \$\{NODE_IMAGE\}/);
+  });
+
+  it('runs as the unprivileged node user', () => {
+    const users = finalStage.filter((line) => /^USER\s/i.test(line));
+    expect(users).toEqual(['USER node']);
+  });
+
+  it('makes node itself PID 1 (exec form, no shell, no init wrapper)', () => {
+    const cmd = finalStage.filter((line) => /^CMD\s/i.test(line));
+    expect(cmd).toEqual(['CMD ["node", "services/worker/dist/main.js"]']);
+    expect(finalStage.some((line) => /^ENTRYPOINT\s/i.test(line))).toBe(false);
+    // The entry point the image runs is the worker's main module.
+    expect(existsSync(join(REPO_ROOT, 'services/worker/src/main.ts'))).toBe(true);
+  });
+
+  it('keeps only production dependencies in the final image', () => {
+    expect(instructions.join('\n')).toMatch(/npm ci --omit=dev/);
+    expect(finalStage.join('\n')).not.toMatch(/npm (ci|install)/);
+  });
+
+  it('finds every file it copies in the filtered build context', () => {
+    const copies = instructions
+      .filter((line) => /^COPY\s/i.test(line) && !/--from=/.test(line))
+      .flatMap((line) => line.split(/\s+/).slice(1, -1));
+    expect(copies.length).toBeGreaterThan(5);
+    for (const source of copies) {
+      expect(existsSync(join(context, source)), `${source} in the build context`).toBe(true);
+    }
+    expect(existsSync(join(context, WORKER_DOCKERFILE))).toBe(true);
+    // The sample workflows the worker loads by default ride along.
+    expect(existsSync(join(context, 'services/workflows/samples'))).toBe(true);
+  });
+
+  it('sends no dependencies, build output or unrelated services to the builder', () => {
+    for (const path of [
+      'node_modules',
+      'services/core/node_modules',
+      'services/core/dist',
+      'services/functions/src',
+      'admin-ui/src',
+      'infra/lib',
+      '.git',
+      'cdk.out',
+    ]) {
+      expect(existsSync(join(context, path)), path).toBe(false);
+    }
+  });
+});
