@@ -148,12 +148,14 @@ describe('warden CLI', () => {
   });
 
   it('shows the queue, stuck history and workflow catalog', async () => {
-    const queue = await cli('queue');
+    const [queue, stuck, workflows] = await Promise.all([
+      cli('queue'),
+      cli('stuck', '--hours', '2'),
+      cli('workflows'),
+    ]);
     expect(queue.stdout).toMatch(/Tracked \(QUEUED\)\s*│\s*1/);
     expect(queue.stdout).toMatch(/cli-1.*Echo/);
-    const stuck = await cli('stuck', '--hours', '2');
     expect(stuck.stdout).toMatch(/Nothing stuck in the last 2 h/);
-    const workflows = await cli('workflows');
     expect(workflows.stdout).toMatch(/cpu-spin.*CPU spin.*10 s/);
   });
 
@@ -163,17 +165,17 @@ describe('warden CLI', () => {
       outputs,
       JSON.stringify({ WardenLocal: { ApiUrl: cp.apiUrl, AdminToken: cp.adminToken } }),
     );
-    const fromFile = await run(['--outputs', outputs, 'workers', 'list']);
+    const [fromFile, viaHome, wrongToken, nothing] = await Promise.all([
+      run(['--outputs', outputs, 'workers', 'list']),
+      run(['workers', 'list'], { WARDEN_HOME: home }),
+      run(['--token', 'wrong-token-wrong-token', 'workers', 'list'], { WARDEN_HOME: home }),
+      run(['workers', 'list']),
+    ]);
     expect(fromFile.code).toBe(0);
     expect(fromFile.stdout).toMatch(/cli-worker/);
-    const viaHome = await run(['workers', 'list'], { WARDEN_HOME: home });
     expect(viaHome.code).toBe(0);
-    const wrongToken = await run(['--token', 'wrong-token-wrong-token', 'workers', 'list'], {
-      WARDEN_HOME: home,
-    });
     expect(wrongToken.code).toBe(1);
     expect(wrongToken.stderr).toMatch(/401 UNAUTHENTICATED/);
-    const nothing = await run(['workers', 'list']);
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toMatch(/No API URL: pass --api-url, set WARDEN_API_URL/);
   });
