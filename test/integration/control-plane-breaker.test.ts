@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CIRCUIT_BREAKER_METRICS, type BlacklistResponse } from '@warden/core';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { waitFor } from '../support/wait.js';
 import {
   startControlPlane,
   workerRecord,
@@ -171,6 +172,27 @@ describe('counter reset', () => {
     );
     expect(history.body.history?.filter((e) => e.workflowId === 'reset')).toHaveLength(1);
     expect(history.body.entries.filter((e) => e.workflowId === 'reset')).toHaveLength(1);
+  });
+});
+
+describe('the local scheduler', () => {
+  it('sweeps every CIRCUIT_BREAKER_INTERVAL_SECONDS without anyone calling it', async () => {
+    const scheduled = await startControlPlane(stack, {
+      schedule: true,
+      env: { CIRCUIT_BREAKER_INTERVAL_SECONDS: '0.5' },
+    });
+    try {
+      await stuck('scheduled', 5);
+      const entry = await waitFor(
+        'the scheduled sweep to blacklist the workflow',
+        () => stack.repos.blacklist.getActive('scheduled'),
+        { timeoutMs: 10_000, intervalMs: 100 },
+      );
+      expect(entry.reason).toBe('auto:stuck:5');
+      expect(scheduled.metricLines.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await scheduled.stop();
+    }
   });
 });
 
