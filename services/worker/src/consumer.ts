@@ -467,17 +467,10 @@ export class Consumer {
     this.inFlightChanged();
     const context = { executionId: flight.executionId, workflowId: flight.workflowId };
     const placement = info.placement ?? flight.placement;
-    const record = await this.retry(
-      'recording a stuck execution',
-      () =>
-        repos.executions.finish(flight.executionId, workerId, {
-          status: 'FAILED',
-          errorType: 'ExecutionStuck',
-          errorMessage: info.message,
-          logs: info.logs,
-        }),
-      context,
-    );
+    // The stuck row first: if the worker dies between the two writes, a terminal record without
+    // its stuck row would hide this from the circuit breaker for good (the next delivery only
+    // sees a finished execution), whereas a row without the record runs again and is counted
+    // again only if it gets stuck again.
     await this.retry(
       'writing the stuck record',
       () =>
@@ -489,6 +482,17 @@ export class Consumer {
           pid: placement?.pid,
           threadId: placement?.threadId,
           elapsedMs: info.elapsedMs,
+        }),
+      context,
+    );
+    const record = await this.retry(
+      'recording a stuck execution',
+      () =>
+        repos.executions.finish(flight.executionId, workerId, {
+          status: 'FAILED',
+          errorType: 'ExecutionStuck',
+          errorMessage: info.message,
+          logs: info.logs,
         }),
       context,
     );
