@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
-import type { ExecutionRecord } from '@warden/core';
+import { QUEUES, type ExecutionRecord } from '@warden/core';
 import type { TestStack } from './stack.js';
 import { waitFor } from './wait.js';
 
@@ -167,6 +167,8 @@ export async function waitForAllTerminal(
   stack: TestStack,
   executionIds: string[],
   timeoutMs: number,
+  /** Also counts as settled (e.g. dead-lettered by the queue), for records not terminal. */
+  settledOtherwise?: (executionId: string, record: ExecutionRecord | undefined) => Promise<boolean>,
 ): Promise<Map<string, ExecutionRecord>> {
   let latest = new Map<string, ExecutionRecord>();
   try {
@@ -174,7 +176,11 @@ export async function waitForAllTerminal(
       `${executionIds.length} executions to reach a terminal record`,
       async () => {
         latest = await readRecords(stack, executionIds);
-        return executionIds.every((id) => TERMINAL.has(latest.get(id)?.status ?? ''));
+        const open = executionIds.filter((id) => !TERMINAL.has(latest.get(id)?.status ?? ''));
+        if (!open.length) return true;
+        if (!settledOtherwise) return false;
+        for (const id of open) if (!(await settledOtherwise(id, latest.get(id)))) return false;
+        return true;
       },
       { timeoutMs, intervalMs: 500 },
     );
@@ -245,6 +251,14 @@ export interface AccountingReport {
   byOutcome: Map<string, number>;
   /** Terminal on an attempt after the first. */
   retried: number;
+  /** Highest delivery attempt of any execution (the queue dead-letters after 3). */
+  maxAttempt: number;
+  /**
+   * Moved to the dead-letter queue by the queue itself because its last allowed delivery died
+   * with its worker: the record stays RUNNING under the dead worker's expired lease, and the
+   * message, with its id, waits in the dead-letter queue for an operator.
+   */
+  deadLetteredByQueue: string[];
   deadLettered: number;
   lost: string[];
   /** Completed more than once where that was not allowed. */
@@ -269,6 +283,26 @@ export function allowedOutcomes(intent: Intent, extra: string[] = []): string[] 
     invalid: ['FAILED/InvalidMessage', 'FAILED/UnknownWorkflow'],
   };
   return [...base[intent], ...extra];
+}
+
+/** How many deliveries the work queue allows before its redrive policy dead-letters a message. */
+export const MAX_DELIVERIES = QUEUES.work.maxReceiveCount;
+
+/**
+ * The queue gave up on it: a redriven copy sits in the dead-letter queue, and its record is
+ * RUNNING on its last allowed delivery under the lease of a worker that was killed.
+ */
+export function isDeadLetteredByQueue(
+  record: ExecutionRecord,
+  letters: DeadLetter[],
+  killedAt: Map<string, number>,
+): boolean {
+  return (
+    record.status === 'RUNNING' &&
+    (record.attempt ?? 1) >= MAX_DELIVERIES &&
+    killedAt.has(record.workerId ?? '') &&
+    letters.some((letter) => !letter.byWorker)
+  );
 }
 
 export function account(input: {
@@ -297,6 +331,8 @@ export function account(input: {
     submitted: submitted.length,
     byOutcome,
     retried: 0,
+    maxAttempt: 0,
+    deadLetteredByQueue: [],
     deadLettered: 0,
     lost: [],
     completedTwice: [],
@@ -311,6 +347,11 @@ export function account(input: {
     known.add(id);
     const record = records.get(id);
     const letters = deadByExecution.get(id) ?? [];
+    if (record && isDeadLetteredByQueue(record, letters, killedAt)) {
+      report.deadLetteredByQueue.push(id);
+      report.maxAttempt = Math.max(report.maxAttempt, record.attempt ?? 1);
+      continue;
+    }
     if (!record || !TERMINAL.has(record.status)) {
       report.lost.push(id);
       report.problems.push(
@@ -321,6 +362,7 @@ export function account(input: {
     const outcome = outcomeOf(record);
     byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
     if ((record.attempt ?? 1) > 1) report.retried++;
+    report.maxAttempt = Math.max(report.maxAttempt, record.attempt ?? 1);
     if (!allowedOutcomes(item.intent, input.alsoAllowed).includes(outcome)) {
       report.unexpected.push(id);
       report.problems.push(
@@ -381,7 +423,10 @@ export function account(input: {
     .join(', ');
   report.summary =
     `${report.submitted} submitted: ${outcomes}` +
-    ` (${report.retried} on a retry; ${report.deadLettered} in the dead-letter queue with their records)` +
+    ` (${report.retried} on a retry, at most attempt ${report.maxAttempt}; ${report.deadLettered} in the dead-letter queue with their records)` +
+    (report.deadLetteredByQueue.length
+      ? `, ${report.deadLetteredByQueue.length} dead-lettered by the queue when delivery ${MAX_DELIVERIES} died with its worker (record left RUNNING)`
+      : '') +
     `, ${report.lost.length} lost, ${report.completedTwice.length} completed twice` +
     ` (${report.rerunAfterKill.length} run again because the worker that completed them was killed before recording)`;
   return report;

@@ -10,7 +10,21 @@ export class FaultProxy {
   private readonly sockets = new Set<Socket>();
   private port = 0;
 
-  constructor(private readonly targetPort: number) {}
+  constructor(
+    private readonly targetPort: number,
+    private readonly targetHost = '127.0.0.1',
+  ) {}
+
+  /** A proxy for the host and port of an endpoint URL. */
+  static for(endpoint: string): FaultProxy {
+    const url = new URL(endpoint);
+    const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+    return new FaultProxy(port, url.hostname);
+  }
+
+  get isUp(): boolean {
+    return this.server !== undefined;
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -19,7 +33,7 @@ export class FaultProxy {
   async up(): Promise<void> {
     if (this.server) return;
     const server = createServer((client) => {
-      const upstream = connect(this.targetPort, '127.0.0.1');
+      const upstream = connect(this.targetPort, this.targetHost);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
         socket.once('close', () => this.sockets.delete(socket));
