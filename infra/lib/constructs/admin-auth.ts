@@ -58,7 +58,9 @@ export class AdminAuth extends Construct {
     this.client = this.userPool.addClient('AdminApp', {
       userPoolClientName: `${props.prefix}-admin-app`,
       generateSecret: false,
-      authFlows: {},
+      // The admin app uses the hosted UI (code + PKCE). Operators get a token for the CLI with
+      // their AWS credentials plus password and TOTP (admin-initiate-auth), see operations.md.
+      authFlows: { adminUserPassword: true },
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
       accessTokenValidity: Duration.hours(1),
