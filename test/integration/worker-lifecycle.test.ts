@@ -1,16 +1,13 @@
 /**
- * The worker's life and death with real processes: kill -9 mid-execution, recycle commands,
- * SIGTERM drains, and refusing to start with a bad setting or a broken workflow module.
+ * The worker's life and death with real processes: kill -9 mid-execution, SIGTERM drains, and
+ * refusing to start with a bad setting or a broken workflow module.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { WorkerCommandsRepository, type ProcessSnapshot } from '@warden/core';
-import { isAlive } from '../support/processes.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
-import { waitFor } from '../support/wait.js';
 import {
   MODES,
   killAllWorkers,
@@ -28,19 +25,6 @@ afterAll(async () => {
   await killAllWorkers();
   await stack?.stop();
 });
-
-async function processesOf(workerId: string): Promise<ProcessSnapshot[]> {
-  return (await stack.repos.workers.get(workerId))?.processes ?? [];
-}
-
-async function recycle(workerId: string, pid: number, generation: number) {
-  await stack.repos.commands.createRecycle({ workerId, pid, generation, requestedBy: 'test' });
-  const commandId = WorkerCommandsRepository.recycleCommandId(pid, generation);
-  return waitFor(`command ${commandId} to be handled`, async () => {
-    const command = await stack.repos.commands.get(workerId, commandId);
-    return command && command.status !== 'PENDING' ? command : undefined;
-  });
-}
 
 describe.each(MODES)('%s mode', (mode) => {
   it('kill -9 of the whole worker mid-execution: the message comes back and a new worker completes it as attempt 2', async () => {
@@ -101,81 +85,6 @@ describe.each(MODES)('%s mode', (mode) => {
       workerId: next.workerId,
     });
     await next.stop();
-  });
-});
-
-describe('recycle commands', () => {
-  it('thread mode: replaces the pool process at once; a command naming an old generation changes nothing', async () => {
-    const worker = startWorker(stack, { mode: 'thread' });
-    const online = await worker.online();
-    const original = online.processes.find((p) => p.state === 'ACTIVE')!;
-    const id = await submit(stack, 'slow-healthy', { input: { ms: 2500 } });
-    await waitForStatus(stack, id, 'RUNNING');
-
-    const done = await recycle(worker.workerId, original.pid, original.generation);
-    expect(done.status).toBe('DONE');
-    expect(done.outcome).toMatch(/PENDING_KILL.*replacement pid \d+ generation \d+ started/);
-    const replacement = await waitFor(
-      'a new ACTIVE process beside the PENDING_KILL one',
-      async () => {
-        const processes = await processesOf(worker.workerId);
-        const old = processes.find((p) => p.pid === original.pid);
-        const next = processes.find((p) => p.state === 'ACTIVE');
-        return old?.state === 'PENDING_KILL' && next ? next : undefined;
-      },
-    );
-    expect(replacement.pid).not.toBe(original.pid);
-    expect(replacement.generation).toBe(original.generation + 1);
-
-    // The healthy execution was not killed: it finishes, then the old process exits.
-    expect(await waitForTerminal(stack, id)).toMatchObject({
-      status: 'SUCCESS',
-      pid: original.pid,
-    });
-    await waitFor('the recycled process to exit', () => !isAlive(original.pid));
-
-    // A stale command (the new pid, an old generation) is rejected and changes nothing.
-    const stale = await recycle(worker.workerId, replacement.pid, original.generation);
-    expect(stale.status).toBe('REJECTED');
-    expect(stale.outcome).toContain(
-      `pid ${replacement.pid} is generation ${replacement.generation}, not ${original.generation}`,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const after = await processesOf(worker.workerId);
-    expect(after.map((p) => [p.pid, p.generation, p.state])).toEqual([
-      [replacement.pid, replacement.generation, 'ACTIVE'],
-    ]);
-    const later = await submit(stack, 'echo');
-    expect(await waitForTerminal(stack, later)).toMatchObject({
-      status: 'SUCCESS',
-      pid: replacement.pid,
-    });
-    await worker.stop();
-  });
-
-  it('process mode: marks the child PENDING_KILL without killing its execution; an old generation is rejected', async () => {
-    const worker = startWorker(stack, { mode: 'process' });
-    await worker.online();
-    // One execution first, so the next child's generation is above 1.
-    expect(await waitForTerminal(stack, await submit(stack, 'echo'))).toMatchObject({
-      status: 'SUCCESS',
-    });
-    const id = await submit(stack, 'slow-healthy', { input: { ms: 2500 } });
-    const running = await waitFor('the execution to be placed', async () => {
-      const record = await stack.repos.executions.get(id);
-      return record?.status === 'RUNNING' && record.pid ? record : undefined;
-    });
-    const stale = await recycle(worker.workerId, running.pid!, running.generation! - 1);
-    expect(stale.status).toBe('REJECTED');
-    const done = await recycle(worker.workerId, running.pid!, running.generation!);
-    expect(done).toMatchObject({ status: 'DONE' });
-    await waitFor('the child PENDING_KILL', async () =>
-      (await processesOf(worker.workerId)).some(
-        (p) => p.pid === running.pid && p.state === 'PENDING_KILL',
-      ),
-    );
-    expect(await waitForTerminal(stack, id)).toMatchObject({ status: 'SUCCESS' });
-    await worker.stop();
   });
 });
 

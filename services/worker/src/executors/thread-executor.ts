@@ -391,6 +391,9 @@ export class ThreadExecutor extends SupervisedExecutor {
       if (
         memory &&
         pool.state === 'ACTIVE' &&
+        // Only after it has done work: a process that starts above the limit would otherwise be
+        // replaced by another just like it, forever.
+        pool.jobsProcessed > 0 &&
         memory.rssMb > this.options.maxProcessMemoryMb &&
         this.drain(
           pool,
