@@ -75,11 +75,13 @@ export class RuntimeStack extends Stack {
     });
     this.site = new AdminSite(this, 'AdminSite', { distDir: props.adminDistDir ?? ADMIN_UI_DIST });
     const adminUrl = this.site.url;
-    const callbackUrls = [`${adminUrl}/`, ...settings.extraCallbackUrls];
+    // The admin app's routes: the hosted UI returns to /auth/callback and signs out to /login.
+    const extraOrigins = settings.extraCallbackUrls.map((url) => new URL(url).origin);
     this.auth = new AdminAuth(this, 'AdminAuth', {
       prefix: settings.prefix,
       adminGroup: settings.adminGroup,
-      callbackUrls,
+      callbackUrls: [`${adminUrl}/auth/callback`, ...settings.extraCallbackUrls],
+      logoutUrls: [`${adminUrl}/login`, ...extraOrigins.map((origin) => `${origin}/login`)],
     });
 
     // What every process reads through core's config loaders.
@@ -121,7 +123,7 @@ export class RuntimeStack extends Stack {
       logRetention,
       userPool: this.auth.userPool,
       client: this.auth.client,
-      allowedOrigins: [adminUrl, ...settings.extraCallbackUrls.map((url) => new URL(url).origin)],
+      allowedOrigins: [adminUrl, ...extraOrigins],
     });
     this.circuitBreaker = new CircuitBreaker(this, 'CircuitBreaker', {
       handler: handlers.circuitBreaker,
@@ -237,8 +239,8 @@ export class RuntimeStack extends Stack {
         userPoolId: this.auth.userPool.userPoolId,
         clientId: this.auth.client.userPoolClientId,
         domain: this.auth.hostedUiUrl,
-        redirectUri: `${adminUrl}/`,
-        logoutUri: `${adminUrl}/`,
+        redirectUri: `${adminUrl}/auth/callback`,
+        logoutUri: `${adminUrl}/login`,
         scopes: OAUTH_SCOPES,
         adminGroup: settings.adminGroup,
       },

@@ -360,6 +360,8 @@ describe('control plane', () => {
       AllowedOAuthFlows: ['code'],
       GenerateSecret: false,
       AllowedOAuthScopes: ['openid', 'email', 'profile'],
+      CallbackURLs: [{ 'Fn::Join': ['', ['https://', Match.anyValue(), '/auth/callback']] }],
+      LogoutURLs: [{ 'Fn::Join': ['', ['https://', Match.anyValue(), '/login']] }],
     });
     template.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
   });
@@ -408,8 +410,8 @@ describe('admin app on S3 + CloudFront', () => {
         userPoolId: '<AdminAuth/UserPool>',
         clientId: '<AdminAuth/UserPool/AdminApp>',
         domain: 'https://<AdminAuth/UserPool/HostedUi>.auth.eu-west-1.amazoncognito.com',
-        redirectUri: 'https://<AdminSite/Distribution.DomainName>/',
-        logoutUri: 'https://<AdminSite/Distribution.DomainName>/',
+        redirectUri: 'https://<AdminSite/Distribution.DomainName>/auth/callback',
+        logoutUri: 'https://<AdminSite/Distribution.DomainName>/login',
         scopes: ['openid', 'email', 'profile'],
         adminGroup: 'platform-admins',
       },

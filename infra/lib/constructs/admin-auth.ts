@@ -11,8 +11,10 @@ import { acknowledge } from '../nag.js';
 export interface AdminAuthProps {
   prefix: string;
   adminGroup: string;
-  /** Where the hosted UI may send users back (the admin app's URL, plus extras). */
+  /** Where the hosted UI may send users back after signing in (the app's /auth/callback). */
   callbackUrls: string[];
+  /** Where the hosted UI may send users after signing out (the app's /login). */
+  logoutUrls: string[];
 }
 
 export const OAUTH_SCOPES = ['openid', 'email', 'profile'];
@@ -70,7 +72,7 @@ export class AdminAuth extends Construct {
         flows: { authorizationCodeGrant: true },
         scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
         callbackUrls: props.callbackUrls,
-        logoutUrls: props.callbackUrls,
+        logoutUrls: props.logoutUrls,
       },
       supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
     });
