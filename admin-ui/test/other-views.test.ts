@@ -119,6 +119,27 @@ describe('the Stuck history view', () => {
     );
   });
 
+  it('refreshes when an execution gets stuck', async () => {
+    let total = 0;
+    api.on('GET /api/platform/stuck-history', () => ({
+      body: total === 0 ? { ...history(24), total: 0, workflows: [] } : history(24),
+    }));
+    app = await mountApp(api, '/stuck-history');
+    await see('Nothing got stuck in the last 24 hours');
+    await see('Live');
+    total = 7;
+    api.push({
+      type: 'execution_stuck',
+      executionId: 'e',
+      workflowId: 'cpu-spin',
+      workerId: 'worker-a',
+      pid: 1,
+      generation: 1,
+      elapsedMs: 3000,
+    });
+    await see('6 times');
+  });
+
   it('shows the calm empty state', async () => {
     api.on('GET /api/platform/stuck-history', {
       body: { ...history(24), total: 0, workflows: [] },
@@ -339,6 +360,8 @@ describe('signing in', () => {
     type(await element<HTMLInputElement>('#admin-token'), 'wrong-token-wrong-token');
     await click('Sign in');
     await see('That token was not accepted');
+    // A token is only used once the API has accepted it: no live connection was tried with it.
+    expect(api.upgrades).toEqual([]);
 
     type(await element<HTMLInputElement>('#admin-token'), 'test-admin-token-0123456789');
     await click('Sign in');

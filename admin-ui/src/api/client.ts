@@ -71,14 +71,19 @@ export class ApiClient {
   async request<T>(
     method: string,
     path: string,
-    { query, body, signal }: { query?: Query; body?: unknown; signal?: AbortSignal } = {},
+    {
+      query,
+      body,
+      signal,
+      token: explicitToken,
+    }: { query?: Query; body?: unknown; signal?: AbortSignal; token?: string } = {},
   ): Promise<T> {
     const url = new URL(`${this.baseUrl}${path}`);
     for (const [key, value] of Object.entries(query ?? {})) {
       if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
     }
     const headers: Record<string, string> = { accept: 'application/json' };
-    const token = this.options.getToken();
+    const token = explicitToken ?? this.options.getToken();
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
@@ -191,6 +196,11 @@ export class ApiClient {
       `/api/platform/blacklist/${encodeURIComponent(workflowId)}`,
     );
     return body.entry;
+  }
+
+  /** Checks a token before the app keeps it: any admin route answers 401 or 403 for a bad one. */
+  async verifyToken(token: string): Promise<void> {
+    await this.request('GET', '/api/platform/config', { token });
   }
 
   getConfig(): Promise<ConfigResponse> {

@@ -1,11 +1,11 @@
-/** A tiny subscription point for views that follow one execution (the detail page). */
+/** Every live event, for views that follow something the stores do not keep (one execution, stuck counts). */
 import type { WardenEvent } from '../api/types';
 
 type Listener = (event: WardenEvent) => void;
 
 const listeners = new Set<Listener>();
 
-export const executionEvents = {
+export const liveEvents = {
   emit(event: WardenEvent): void {
     for (const listener of listeners) listener(event);
   },

@@ -11,7 +11,7 @@ import { useConnectionStore } from '../stores/connection';
 import { useExecutionsStore } from '../stores/executions';
 import { useFleetStore } from '../stores/fleet';
 import { RealtimeConnection, type RealtimeOptions } from './connection';
-import { executionEvents } from './execution-events';
+import { liveEvents } from './live-events';
 
 export function createLiveUpdates(
   pinia: Pinia,
@@ -30,7 +30,7 @@ export function createLiveUpdates(
     fleet.applyEvent(event);
     blacklist.applyEvent(event);
     executions.applyEvent(event);
-    executionEvents.emit(event);
+    liveEvents.emit(event);
   };
 
   return new RealtimeConnection({

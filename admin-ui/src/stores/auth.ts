@@ -50,12 +50,9 @@ export const useAuthStore = defineStore('auth', () => {
   async function signInWithToken(candidate: string): Promise<void> {
     const trimmed = candidate.trim();
     if (!trimmed) throw new ApiError(400, 'TOKEN_REQUIRED', 'Enter the admin token.', 'token');
-    const previous = session.value;
-    session.value = { token: trimmed, kind: 'token' };
     try {
-      await services().api.getConfig();
+      await services().api.verifyToken(trimmed);
     } catch (error) {
-      session.value = previous;
       if (error instanceof ApiError && error.status === 401) {
         throw new ApiError(
           401,

@@ -36,6 +36,8 @@ export class FakeApi {
   private server!: Server;
   private wss!: WebSocketServer;
   readonly sockets = new Set<WsClient>();
+  /** Every WebSocket handshake attempted, with the token it carried. */
+  readonly upgrades: (string | null)[] = [];
   /** Refuse WebSocket upgrades (to simulate a gateway outage). */
   refuseSockets = false;
   port = 0;
@@ -63,6 +65,7 @@ export class FakeApi {
     this.wss = new WebSocketServer({ noServer: true });
     this.server.on('upgrade', (req, socket, head) => {
       const url = new URL(req.url ?? '/', 'http://x');
+      this.upgrades.push(url.searchParams.get('token'));
       if (this.refuseSockets || url.searchParams.get('token') !== TEST_TOKEN) {
         socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
         return;
