@@ -23,6 +23,7 @@ import { SAMPLES_DIR } from '@warden/workflows';
 import { WorkflowLoadError, describeCatalog, loadWorkflowCatalog } from './catalog.js';
 import { TaskProtection, readEcsTask, type EcsTask } from './ecs.js';
 import { WorkerMetrics } from './metrics.js';
+import { withRetry } from './retry.js';
 import { WorkerRuntime } from './worker.js';
 
 function fail(message: string): never {
@@ -51,7 +52,10 @@ logger.info(describeCatalog(catalog));
 
 let ecsTask: EcsTask | undefined;
 try {
-  ecsTask = await readEcsTask(process.env);
+  ecsTask = await withRetry('reading the ECS task metadata', () => readEcsTask(process.env), {
+    logger,
+    attempts: 5,
+  });
 } catch (error) {
   fail(`Could not read the ECS task metadata: ${(error as Error).message}`);
 }
