@@ -39,27 +39,22 @@ export function createWardenSetup(
   options: { fetch?: typeof fetch; realtime?: Partial<RealtimeOptions> } = {},
 ): WardenSetup {
   const pinia = createPinia();
-  // Built after the API client, whose 401 handler needs it: hence the holder.
-  const holder: { router?: Router } = {};
   const api = new ApiClient({
     baseUrl: config.apiUrl,
     fetch: options.fetch,
     getToken: () => useAuthStore(pinia).currentToken(),
     onUnauthorized: () => {
+      // The watch on signedIn below takes the admin back to the sign-in page.
       const auth = useAuthStore(pinia);
-      if (!auth.signedIn) return;
-      auth.signOutLocally(
-        'Your session has ended or the token is no longer accepted. Sign in again.',
-      );
-      const current = holder.router?.currentRoute.value;
-      if (current && !current.meta.public) {
-        void holder.router?.push({ name: 'login', query: { redirect: current.fullPath } });
+      if (auth.signedIn) {
+        auth.signOutLocally(
+          'Your session has ended or the token is no longer accepted. Sign in again.',
+        );
       }
     },
   });
   setServices({ config, api });
   const router = createAppRouter(history, pinia);
-  holder.router = router;
   const live = createLiveUpdates(pinia, config.webSocketUrl, options.realtime);
 
   const plugin: Plugin = {
@@ -73,7 +68,19 @@ export function createWardenSetup(
       const auth = useAuthStore(pinia);
       const stopWatching = watch(
         () => auth.signedIn,
-        (signedIn) => (signedIn ? live.start() : live.stop()),
+        (signedIn) => {
+          if (signedIn) {
+            live.start();
+            return;
+          }
+          live.stop();
+          // Signed out from under a page (expired or refused token): back to sign-in, and back
+          // here afterwards.
+          const current = router.currentRoute.value;
+          if (current.matched.length && !current.meta.public) {
+            void router.push({ name: 'login', query: { redirect: current.fullPath } });
+          }
+        },
         { immediate: true },
       );
       app.onUnmount(() => {

@@ -371,6 +371,17 @@ describe('signing in', () => {
     await see('Live');
   });
 
+  it('signs out: the session is forgotten and the live connection closed', async () => {
+    api.on('GET /api/executions', { body: { items: [] } });
+    app = await mountApp(api, '/executions');
+    await see('Live');
+    await vi.waitFor(() => expect(api.sockets.size).toBe(1));
+    await click('Sign out');
+    await element('[data-testid="login-page"]');
+    expect(sessionStorage.getItem('warden.session')).toBeNull();
+    await vi.waitFor(() => expect(api.sockets.size).toBe(0));
+  });
+
   it('returns to the sign-in page when the API stops accepting the token', async () => {
     api.on('GET /api/executions', {
       status: 401,

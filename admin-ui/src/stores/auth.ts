@@ -105,6 +105,17 @@ export const useAuthStore = defineStore('auth', () => {
       verifier: pending.verifier,
       origin: window.location.origin,
     });
+    try {
+      await services().api.verifyToken(tokens.accessToken);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 403) {
+        throw new Error(
+          'You are signed in, but your account is not a platform admin. Ask an admin to add you to the admin group.',
+          { cause: error },
+        );
+      }
+      throw error;
+    }
     keep({ token: tokens.accessToken, kind: 'cognito', expiresAt: tokens.expiresAt });
     return pending.redirect || '/';
   }
