@@ -25,11 +25,14 @@ export function buildWardenApp(app: App, options: BuildOptions = {}): WardenStac
   };
   const stateful = new StatefulStack(app, `${settings.prefix}-stateful`, {
     prefix: settings.prefix,
+    adminGroup: settings.adminGroup,
     env,
-    description: 'Warden data: DynamoDB tables, work queue and dead-letter queue (retained)',
+    description:
+      'Warden data: DynamoDB tables, work queue and dead-letter queue, admin user pool (retained)',
   });
   const runtime = new RuntimeStack(app, `${settings.prefix}-runtime`, {
     settings,
+    adminUsers: stateful.adminUsers,
     env,
     handlers: options.handlers,
     adminDistDir: options.adminDistDir,

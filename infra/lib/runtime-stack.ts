@@ -17,7 +17,7 @@ import {
 } from '@warden/core';
 import { ACCESS, type Component } from './access.js';
 import { AdminApi } from './constructs/admin-api.js';
-import { AdminAuth, OAUTH_SCOPES } from './constructs/admin-auth.js';
+import { AdminAppClient, OAUTH_SCOPES, type AdminUsers } from './constructs/admin-auth.js';
 import { AdminSite } from './constructs/admin-site.js';
 import { CircuitBreaker } from './constructs/circuit-breaker.js';
 import { WardenDataRefs, type WardenData } from './constructs/data-refs.js';
@@ -33,6 +33,8 @@ import type { DeploySettings } from './settings.js';
 
 export interface RuntimeStackProps extends StackProps {
   settings: DeploySettings;
+  /** The admins' user pool (stateful stack). */
+  adminUsers: AdminUsers;
   /** Override handler sources (tests); defaults to the real files in services/functions. */
   handlers?: Partial<Record<HandlerName, HandlerEntry>>;
   /** Directory of the built admin app (default admin-ui/dist). */
@@ -49,7 +51,7 @@ export class RuntimeStack extends Stack {
   readonly liveEvents: LiveEvents;
   readonly adminApi: AdminApi;
   readonly circuitBreaker: CircuitBreaker;
-  readonly auth: AdminAuth;
+  readonly appClient: AdminAppClient;
   readonly site: AdminSite;
   readonly notifications: Notifications;
   readonly monitoring: Monitoring;
@@ -77,9 +79,10 @@ export class RuntimeStack extends Stack {
     const adminUrl = this.site.url;
     // The admin app's routes: the hosted UI returns to /auth/callback and signs out to /login.
     const extraOrigins = settings.extraCallbackUrls.map((url) => new URL(url).origin);
-    this.auth = new AdminAuth(this, 'AdminAuth', {
+    const { userPool } = props.adminUsers;
+    this.appClient = new AdminAppClient(this, 'AdminAppClient', {
       prefix: settings.prefix,
-      adminGroup: settings.adminGroup,
+      userPool,
       callbackUrls: [`${adminUrl}/auth/callback`, ...settings.extraCallbackUrls],
       logoutUrls: [`${adminUrl}/login`, ...extraOrigins.map((origin) => `${origin}/login`)],
     });
@@ -97,8 +100,8 @@ export class RuntimeStack extends Stack {
     const controlPlaneEnv: Record<string, string> = {
       ...sharedEnv,
       WARDEN_AUTH_MODE: 'cognito',
-      COGNITO_USER_POOL_ID: this.auth.userPool.userPoolId,
-      COGNITO_CLIENT_ID: this.auth.client.userPoolClientId,
+      COGNITO_USER_POOL_ID: userPool.userPoolId,
+      COGNITO_CLIENT_ID: this.appClient.client.userPoolClientId,
       WARDEN_ADMIN_GROUP: settings.adminGroup,
       WARDEN_CORS_ORIGIN: adminUrl,
       WARDEN_ALERT_TOPIC_ARN: this.notifications.topic.topicArn,
@@ -121,8 +124,8 @@ export class RuntimeStack extends Stack {
       handler: handlers.adminApi,
       environment: controlPlaneEnv,
       logRetention,
-      userPool: this.auth.userPool,
-      client: this.auth.client,
+      userPool,
+      client: this.appClient.client,
       allowedOrigins: [adminUrl, ...extraOrigins],
     });
     this.circuitBreaker = new CircuitBreaker(this, 'CircuitBreaker', {
@@ -236,9 +239,9 @@ export class RuntimeStack extends Stack {
       auth: {
         mode: 'cognito',
         region: this.region,
-        userPoolId: this.auth.userPool.userPoolId,
-        clientId: this.auth.client.userPoolClientId,
-        domain: this.auth.hostedUiUrl,
+        userPoolId: userPool.userPoolId,
+        clientId: this.appClient.client.userPoolClientId,
+        domain: props.adminUsers.hostedUiUrl,
         redirectUri: `${adminUrl}/auth/callback`,
         logoutUri: `${adminUrl}/login`,
         scopes: OAUTH_SCOPES,
@@ -254,9 +257,9 @@ export class RuntimeStack extends Stack {
     output('ApiUrl', this.adminApi.url, 'Admin HTTP API base URL (routes under /api)');
     output('WebSocketUrl', this.liveEvents.url, 'Live events (append ?token=<Cognito JWT>)');
     output('EventsEndpoint', eventsEndpoint, 'WebSocket management (callback) URL');
-    output('UserPoolId', this.auth.userPool.userPoolId, 'Cognito user pool of the admins');
-    output('UserPoolClientId', this.auth.client.userPoolClientId, 'Admin app client');
-    output('CognitoDomain', this.auth.hostedUiUrl, 'Hosted UI');
+    output('UserPoolId', userPool.userPoolId, 'Cognito user pool of the admins');
+    output('UserPoolClientId', this.appClient.client.userPoolClientId, 'Admin app client');
+    output('CognitoDomain', props.adminUsers.hostedUiUrl, 'Hosted UI');
     output('AdminGroup', settings.adminGroup, 'Cognito group whose members are admins');
     output('AlertTopicArn', this.notifications.topic.topicArn, 'Alarms and admin notifications');
     output('ClusterName', this.workers.cluster.clusterName, 'ECS cluster of the workers');

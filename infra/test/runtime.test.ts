@@ -297,11 +297,11 @@ describe('control plane', () => {
     expect(jwt).toHaveLength(1);
     const [jwtId, authorizer] = jwt[0]!;
     expect(render(authorizer.Properties.JwtConfiguration.Issuer, paths)).toBe(
-      'https://cognito-idp.eu-west-1.amazonaws.com/<AdminAuth/UserPool>',
+      'https://cognito-idp.eu-west-1.amazonaws.com/import(warden-stateful:AdminUsersUserPool)',
     );
     expect(
       authorizer.Properties.JwtConfiguration.Audience.map((a: unknown) => render(a, paths)),
-    ).toEqual(['<AdminAuth/UserPool/AdminApp>']);
+    ).toEqual(['<AdminAppClient/Client>']);
     const routes = Object.values(
       template.findResources('AWS::ApiGatewayV2::Route', {
         Properties: { ApiId: { Ref: authorizer.Properties.ApiId.Ref } },
@@ -335,8 +335,10 @@ describe('control plane', () => {
     const env = handler.Properties.Environment.Variables as Record<string, unknown>;
     expect(env.WARDEN_AUTH_MODE).toBe('cognito');
     expect(env.WARDEN_ADMIN_GROUP).toBe('platform-admins');
-    expect(render(env.COGNITO_USER_POOL_ID, paths)).toBe('<AdminAuth/UserPool>');
-    expect(render(env.COGNITO_CLIENT_ID, paths)).toBe('<AdminAuth/UserPool/AdminApp>');
+    expect(render(env.COGNITO_USER_POOL_ID, paths)).toBe(
+      'import(warden-stateful:AdminUsersUserPool)',
+    );
+    expect(render(env.COGNITO_CLIENT_ID, paths)).toBe('<AdminAppClient/Client>');
     expect(render(env.WARDEN_CORS_ORIGIN, paths)).toBe(
       'https://<AdminSite/Distribution.DomainName>',
     );
@@ -347,23 +349,19 @@ describe('control plane', () => {
     );
   });
 
-  it('has a Cognito pool without self sign-up, MFA required, the admin group and a PKCE client', () => {
+  it("has the admin app client (code + PKCE, no secret) on the stateful stack's user pool", () => {
     const template = baseline.runtimeTemplate;
-    template.hasResourceProperties('AWS::Cognito::UserPool', {
-      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
-      MfaConfiguration: 'ON',
-    });
-    template.hasResourceProperties('AWS::Cognito::UserPoolGroup', {
-      GroupName: 'platform-admins',
-    });
+    template.resourceCountIs('AWS::Cognito::UserPool', 0);
     template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      UserPoolId: {
+        'Fn::ImportValue': Match.stringLikeRegexp('^warden-stateful:.*AdminUsersUserPool'),
+      },
       AllowedOAuthFlows: ['code'],
       GenerateSecret: false,
       AllowedOAuthScopes: ['openid', 'email', 'profile'],
       CallbackURLs: [{ 'Fn::Join': ['', ['https://', Match.anyValue(), '/auth/callback']] }],
       LogoutURLs: [{ 'Fn::Join': ['', ['https://', Match.anyValue(), '/login']] }],
     });
-    template.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
   });
 });
 
@@ -407,9 +405,10 @@ describe('admin app on S3 + CloudFront', () => {
       auth: {
         mode: 'cognito',
         region: 'eu-west-1',
-        userPoolId: '<AdminAuth/UserPool>',
-        clientId: '<AdminAuth/UserPool/AdminApp>',
-        domain: 'https://<AdminAuth/UserPool/HostedUi>.auth.eu-west-1.amazoncognito.com',
+        userPoolId: 'import(warden-stateful:AdminUsersUserPool)',
+        clientId: '<AdminAppClient/Client>',
+        domain:
+          'https://import(warden-stateful:AdminUsersUserPoolHostedUi).auth.eu-west-1.amazoncognito.com',
         redirectUri: 'https://<AdminSite/Distribution.DomainName>/auth/callback',
         logoutUri: 'https://<AdminSite/Distribution.DomainName>/login',
         scopes: ['openid', 'email', 'profile'],

@@ -21,7 +21,11 @@ let template: Template;
 
 beforeAll(() => {
   const app = new App({ context: cdkJsonContext(), builtinCloudFormationValidation: false });
-  stack = new StatefulStack(app, 'warden-stateful', { prefix: 'warden', env: TEST_ENV });
+  stack = new StatefulStack(app, 'warden-stateful', {
+    prefix: 'warden',
+    adminGroup: 'platform-admins',
+    env: TEST_ENV,
+  });
   template = Template.fromStack(stack);
 });
 
@@ -167,6 +171,29 @@ describe('queues (from core QUEUES)', () => {
   });
 });
 
+describe('admin user pool', () => {
+  it('keeps the admins and their MFA enrolments through any runtime redeploy', () => {
+    const pools = Object.values(template.findResources('AWS::Cognito::UserPool'));
+    expect(pools).toHaveLength(1);
+    expect(pools[0]!.DeletionPolicy).toBe('Retain');
+    expect(pools[0]!.Properties.DeletionProtection).toBe('ACTIVE');
+  });
+
+  it('has no self sign-up, requires a TOTP second factor and has the admin group', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'ON',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+    });
+    template.hasResourceProperties('AWS::Cognito::UserPoolGroup', {
+      GroupName: 'platform-admins',
+    });
+    template.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+      Domain: 'warden-admin-123456789012',
+    });
+  });
+});
+
 describe('the stack', () => {
   it('is protected from termination', () => {
     expect(stack.terminationProtection).toBe(true);
@@ -174,12 +201,15 @@ describe('the stack', () => {
 
   it('outputs the queue URLs and every table name', () => {
     const outputs = Object.keys(template.findOutputs('*'));
-    expect(outputs).toEqual(
+    expect(outputs.filter((name) => !name.startsWith('ExportsOutput'))).toEqual(
       expect.arrayContaining([
         'QueueUrl',
         'DeadLetterQueueUrl',
         ...TABLE_NAMES.map((name) => `Table${name}`),
       ]),
+    );
+    expect(outputs.filter((name) => !name.startsWith('ExportsOutput'))).toHaveLength(
+      2 + TABLE_NAMES.length,
     );
   });
 });

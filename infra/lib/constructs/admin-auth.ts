@@ -1,31 +1,27 @@
 /**
- * Who may administer Warden: a Cognito user pool (no self sign-up, MFA required), its hosted UI
- * domain, a public app client for the admin app (authorization code with PKCE, no secret) and
- * the admin group the handlers check.
+ * Who may administer Warden. `AdminUsers` (stateful stack: the accounts and their MFA enrolments
+ * outlive any runtime deployment) is the Cognito user pool — no self sign-up, MFA required — with
+ * its hosted UI domain and the admin group the handlers check. `AdminAppClient` (runtime stack,
+ * beside the app it serves) is the public app client: authorization code with PKCE, no secret.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.js';
 
-export interface AdminAuthProps {
+export interface AdminUsersProps {
   prefix: string;
   adminGroup: string;
-  /** Where the hosted UI may send users back after signing in (the app's /auth/callback). */
-  callbackUrls: string[];
-  /** Where the hosted UI may send users after signing out (the app's /login). */
-  logoutUrls: string[];
 }
 
 export const OAUTH_SCOPES = ['openid', 'email', 'profile'];
 
-export class AdminAuth extends Construct {
+export class AdminUsers extends Construct {
   readonly userPool: cognito.UserPool;
-  readonly client: cognito.UserPoolClient;
   readonly domain: cognito.UserPoolDomain;
   readonly adminGroupName: string;
 
-  constructor(scope: Construct, id: string, props: AdminAuthProps) {
+  constructor(scope: Construct, id: string, props: AdminUsersProps) {
     super(scope, id);
     this.userPool = new cognito.UserPool(this, 'UserPool', {
       userPoolName: `${props.prefix}-admins`,
@@ -57,7 +53,36 @@ export class AdminAuth extends Construct {
       cognitoDomain: { domainPrefix: `${props.prefix}-admin-${Stack.of(this).account}` },
     });
 
-    this.client = this.userPool.addClient('AdminApp', {
+    this.adminGroupName = props.adminGroup;
+    new cognito.CfnUserPoolGroup(this, 'AdminGroup', {
+      userPoolId: this.userPool.userPoolId,
+      groupName: props.adminGroup,
+      description: 'Platform admins: may use the admin app, API and live events',
+    });
+  }
+
+  /** The hosted UI's base URL (authorize, token and logout endpoints live under it). */
+  get hostedUiUrl(): string {
+    return this.domain.baseUrl();
+  }
+}
+
+export interface AdminAppClientProps {
+  prefix: string;
+  userPool: cognito.IUserPool;
+  /** Where the hosted UI may send users back after signing in (the app's /auth/callback). */
+  callbackUrls: string[];
+  /** Where the hosted UI may send users after signing out (the app's /login). */
+  logoutUrls: string[];
+}
+
+export class AdminAppClient extends Construct {
+  readonly client: cognito.UserPoolClient;
+
+  constructor(scope: Construct, id: string, props: AdminAppClientProps) {
+    super(scope, id);
+    this.client = new cognito.UserPoolClient(this, 'Client', {
+      userPool: props.userPool,
       userPoolClientName: `${props.prefix}-admin-app`,
       generateSecret: false,
       // The admin app uses the hosted UI (code + PKCE). Operators get a token for the CLI with
@@ -76,17 +101,5 @@ export class AdminAuth extends Construct {
       },
       supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
     });
-
-    this.adminGroupName = props.adminGroup;
-    new cognito.CfnUserPoolGroup(this, 'AdminGroup', {
-      userPoolId: this.userPool.userPoolId,
-      groupName: props.adminGroup,
-      description: 'Platform admins: may use the admin app, API and live events',
-    });
-  }
-
-  /** The hosted UI's base URL (authorize, token and logout endpoints live under it). */
-  get hostedUiUrl(): string {
-    return this.domain.baseUrl();
   }
 }

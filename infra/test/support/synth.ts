@@ -94,6 +94,14 @@ export function render(value: unknown, paths: Map<string, string>): string {
       const [id, attribute] = arg as [string, string];
       return `<${paths.get(id) ?? id}.${attribute}>`;
     }
+    if (key === 'Fn::ImportValue') {
+      // `warden-stateful:ExportsOutputRefAdminUsersUserPoolB4C4…` → `warden-stateful:AdminUsersUserPool`
+      const name = render(arg, paths).replace(
+        /:ExportsOutput(?:Ref|FnGetAtt)(\w+?)[0-9A-F]{8}(?:[0-9A-F]{8})?(\w*)$/,
+        ':$1$2',
+      );
+      return `import(${name})`;
+    }
     if (key === 'Fn::Join') {
       const [separator, parts] = arg as [string, unknown[]];
       return parts.map((part) => render(part, paths)).join(separator);
