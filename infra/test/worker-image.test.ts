@@ -75,6 +75,19 @@ describe('worker Dockerfile', () => {
     expect(existsSync(join(context, 'services/workflows/samples'))).toBe(true);
   });
 
+  it('copies the manifest of every npm workspace (npm ci checks them against the lock file)', () => {
+    const workspaces = (
+      JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { workspaces: string[] }
+    ).workspaces;
+    const copied = instructions.filter((line) => /^COPY\s/i.test(line) && !/--from=/.test(line));
+    for (const workspace of workspaces) {
+      expect(
+        copied.some((line) => line.includes(`${workspace}/package.json`)),
+        `${workspace}/package.json is copied in the build stage`,
+      ).toBe(true);
+    }
+  });
+
   it('sends no dependencies, build output or unrelated services to the builder', () => {
     for (const path of [
       'node_modules',
