@@ -109,7 +109,12 @@ export async function serveAdminUi(options: {
     body: string,
     extra: Record<string, string> = {},
   ) => {
-    res.writeHead(200, { ...headers, 'content-type': type, 'cache-control': 'no-store', ...extra });
+    res.writeHead(status, {
+      ...headers,
+      'content-type': type,
+      'cache-control': 'no-store',
+      ...extra,
+    });
     res.end(body);
   };
 
