@@ -41,6 +41,7 @@ import {
   type Mode,
   type WorkerProcess,
 } from '../test/support/worker-process.js';
+import { ownCpuMs, treeCpuMs } from './lib/cpu.js';
 import { currentLoad, describeMachine, machineLine, type Machine } from './lib/machine.js';
 import { median, summarize, type Summary } from './lib/stats.js';
 import { readTreeMemory } from './lib/tree-memory.js';
@@ -87,7 +88,14 @@ interface MemoryRun {
 interface ModeResult {
   mode: Mode;
   startupMs: number[];
-  throughput: { executions: number; seconds: number; perSecond: number; concurrency: number };
+  throughput: {
+    executions: number;
+    seconds: number;
+    perSecond: number;
+    concurrency: number;
+    cpuMsPerExecution: { worker: number; localStack: number };
+    coresBusy: { worker: number; localStack: number };
+  };
   executorThroughput: { executions: number; perSecond: number; concurrency: number };
   queueTimeMs: Summary;
   dispatchMs: Summary;
@@ -191,9 +199,14 @@ class Bench {
     };
   }
 
-  /** A burst of no-ops sent as fast as SQS takes them: sent → last terminal record. */
-  async burst(count: number) {
+  /**
+   * A burst of no-ops sent as fast as SQS takes them: sent → last terminal record. Also the CPU
+   * it cost the worker and this process (the emulators, the control plane and the client), to
+   * show which one limits the rate.
+   */
+  async burst(worker: WorkerProcess, count: number) {
     const ids: string[] = [];
+    const cpuBefore = { worker: treeCpuMs(worker.pid), stack: ownCpuMs() };
     const startedAt = Date.now();
     for (let i = 0; i < count; i += 10) {
       const entries = Array.from({ length: Math.min(10, count - i) }, (_, j) => {
@@ -210,7 +223,17 @@ class Bench {
     for (const id of ids)
       last = Math.max(last, Date.parse(expectSuccess(records.get(id), id).finishedAt!));
     const seconds = (last - startedAt) / 1000;
-    return { executions: count, seconds, perSecond: count / seconds };
+    const wallMs = Date.now() - startedAt;
+    const workerCpuMs = treeCpuMs(worker.pid) - cpuBefore.worker;
+    const stackCpuMs = ownCpuMs() - cpuBefore.stack;
+    return {
+      executions: count,
+      seconds,
+      perSecond: count / seconds,
+      cpuMsPerExecution: { worker: workerCpuMs / count, localStack: stackCpuMs / count },
+      /** Share of one core each kept busy during the burst. */
+      coresBusy: { worker: workerCpuMs / wallMs, localStack: stackCpuMs / wallMs },
+    };
   }
 
   /**
@@ -529,7 +552,7 @@ async function runMode(bench: Bench, mode: Mode, listener: EventListener, cpus: 
   const pacedEvents = bench.eventLatency(pacedFrom);
   log(`${mode}: end-to-end throughput`);
   const burstFrom = listener.events.length;
-  const throughput = await bench.burst(QUICK ? 40 : mode === 'thread' ? 400 : 80);
+  const throughput = await bench.burst(worker, QUICK ? 40 : mode === 'thread' ? 400 : 80);
   const burstEvents = bench.eventLatency(burstFrom);
   log(`${mode}: stuck detection`);
   const stuck = await bench.stuck(QUICK ? 1 : 2, 2);
@@ -586,6 +609,11 @@ function render(result: BenchResult): string {
       'end-to-end throughput (sent → terminal record), concurrency 4',
       `${f(t!.throughput.perSecond, 1)} /s (${t!.throughput.executions} in ${f(t!.throughput.seconds, 1)} s)`,
       `${f(p!.throughput.perSecond, 1)} /s (${p!.throughput.executions} in ${f(p!.throughput.seconds, 1)} s)`,
+    ],
+    [
+      'CPU per execution in the burst: worker / local stack (emulators, control plane)',
+      `${f(t!.throughput.cpuMsPerExecution.worker, 1)} / ${f(t!.throughput.cpuMsPerExecution.localStack, 1)} ms (cores busy ${f(t!.throughput.coresBusy.worker, 2)} / ${f(t!.throughput.coresBusy.localStack, 2)})`,
+      `${f(p!.throughput.cpuMsPerExecution.worker, 1)} / ${f(p!.throughput.cpuMsPerExecution.localStack, 1)} ms (cores busy ${f(p!.throughput.coresBusy.worker, 2)} / ${f(p!.throughput.coresBusy.localStack, 2)})`,
     ],
     [
       'executor-only throughput (no-op), concurrency 4',

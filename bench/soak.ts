@@ -1,10 +1,11 @@
 /**
  * `npm run soak`: a thread-mode worker runs a long stream of executions (10,000 by default) on
  * the local stack, recycling its pool process every WORKER_MAX_EXECUTIONS_PER_PROCESS executions,
- * while the memory (PSS) of its orchestrator and of each pool process is sampled. Growth beyond
- * noise is a leak: the verdict fits a line to the orchestrator's PSS over the steady state (after
- * a warm-up), and compares the pool processes generation by generation and within each
- * generation.
+ * while the memory of its orchestrator and of each pool process is sampled (PSS for what they
+ * cost, USS — private pages — for the verdict, since PSS also moves when other processes on the
+ * machine map the same Node binary). Growth beyond noise is a leak: the verdict fits a line to
+ * the orchestrator's floor (its lowest reading in each window, after garbage collection) over the
+ * steady state, and to the peak of each pool process generation.
  *
  * Options: --executions N (default 10000), --per-process N (default 1000). Writes
  * bench/results/soak-latest.json.
@@ -56,45 +57,47 @@ interface PoolSample {
   state: string;
   jobsProcessed: number;
   pssMb: number;
+  ussMb: number;
 }
 
 interface Sample {
   seconds: number;
   completed: number;
   orchestratorPssMb: number;
+  orchestratorUssMb: number;
   pools: PoolSample[];
   treePssMb: number;
+  treeUssMb: number;
 }
 
 interface Generation {
   generation: number;
   pid: number;
   samples: number;
+  executions: number;
   firstPssMb: number;
   peakPssMb: number;
-  /** PSS while ACTIVE against the executions it had run: growth per 1,000 within one process. */
-  withinMbPer1000?: number;
-  jobs: number;
+  peakUssMb: number;
 }
 
 interface Verdict {
   fit: LinearFit;
-  /** Growth the line predicts over 10,000 executions, in MB. */
-  per10kMb: number;
-  /** Growth over the fitted span, against the noise around the line. */
-  spanGrowthMb: number;
+  /** Rise the line predicts over the fitted span, in MB. */
+  riseMb: number;
+  /** Scatter of the points around the line (one standard deviation), in MB. */
   noiseMb: number;
   growing: boolean;
 }
 
+/**
+ * Growth beyond noise: the line rises over the span by more than twice the scatter around it,
+ * and its slope is more than three standard errors above zero.
+ */
 function verdict(xs: number[], ys: number[]): Verdict {
   const fit = linearFit(xs, ys);
-  const span = Math.max(...xs) - Math.min(...xs);
-  const spanGrowthMb = fit.slope * span;
-  // Beyond noise: the rise over the span exceeds twice the scatter around the line, and the
-  // slope is clear of zero by more than three standard errors.
-  const growing = spanGrowthMb > 2 * fit.residualStd && fit.slope > 3 * fit.slopeStdErr;
-  return { fit, per10kMb: fit.slope * 10_000, spanGrowthMb, noiseMb: fit.residualStd, growing };
+  const riseMb = fit.slope * (Math.max(...xs) - Math.min(...xs));
+  const growing = riseMb > 2 * fit.residualStd && fit.slope > 3 * fit.slopeStdErr;
+  return { fit, riseMb, noiseMb: fit.residualStd, growing };
 }
 
 async function main(): Promise<void> {
@@ -178,6 +181,7 @@ async function main(): Promise<void> {
             state: p.state,
             jobsProcessed: p.jobsProcessed,
             pssMb: detail.pssMb,
+            ussMb: detail.ussMb,
           });
         }
       }
@@ -185,8 +189,10 @@ async function main(): Promise<void> {
         seconds: (Date.now() - t0) / 1000,
         completed: finished,
         orchestratorPssMb: orchestrator.pssMb,
+        orchestratorUssMb: orchestrator.ussMb,
         pools,
         treePssMb: orchestrator.pssMb + pools.reduce((sum, p) => sum + p.pssMb, 0),
+        treeUssMb: orchestrator.ussMb + pools.reduce((sum, p) => sum + p.ussMb, 0),
       };
       samples.push(sample);
       if (samples.length % 15 === 0) {
@@ -241,63 +247,67 @@ function report(run: {
   durationSeconds: number;
 }): void {
   const { samples } = run;
-  const steady = samples.filter((s) => s.completed >= TOTAL * WARM_UP_FRACTION);
-  const orchestrator = verdict(
-    steady.map((s) => s.completed),
-    steady.map((s) => s.orchestratorPssMb),
+  const f = (value: number, digits = 1): string =>
+    Number.isFinite(value) ? value.toFixed(digits) : '–';
+  const warmUp = Math.round(TOTAL * WARM_UP_FRACTION);
+  const steady = samples.filter((s) => s.completed >= warmUp);
+
+  // The orchestrator, window by window (one window per PER_PROCESS executions). Its heap grows
+  // and shrinks with garbage collection, so the lowest reading of each window (the floor left
+  // after a collection) is what a leak would raise.
+  const windows: { from: number; floorUssMb: number; medianPssMb: number; floorPssMb: number }[] =
+    [];
+  for (let from = warmUp; from < TOTAL; from += PER_PROCESS) {
+    const inside = steady.filter((s) => s.completed >= from && s.completed < from + PER_PROCESS);
+    if (inside.length < 3) continue;
+    windows.push({
+      from,
+      floorUssMb: Math.min(...inside.map((s) => s.orchestratorUssMb)),
+      floorPssMb: Math.min(...inside.map((s) => s.orchestratorPssMb)),
+      medianPssMb: median(inside.map((s) => s.orchestratorPssMb)),
+    });
+  }
+  const orchestratorFloor = verdict(
+    windows.map((w) => w.from),
+    windows.map((w) => w.floorUssMb),
   );
-  const tree = verdict(
+  const orchestratorAll = verdict(
     steady.map((s) => s.completed),
-    steady.map((s) => s.treePssMb),
+    steady.map((s) => s.orchestratorUssMb),
   );
 
-  // Pool processes, one generation at a time.
+  // Pool processes, generation by generation: each starts fresh, so a later generation peaking
+  // higher than an earlier one would mean something outside them (the orchestrator's messages,
+  // say) makes them grow.
   const byGeneration = new Map<number, PoolSample[]>();
-  for (const s of samples) {
-    for (const p of s.pools)
+  for (const sample of samples) {
+    for (const p of sample.pools) {
       byGeneration.set(p.generation, [...(byGeneration.get(p.generation) ?? []), p]);
+    }
   }
   const generations: Generation[] = [...byGeneration.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([generation, points]) => {
-      const active = points.filter(
-        (p) => p.state === 'ACTIVE' && p.jobsProcessed > PER_PROCESS * 0.2,
-      );
-      let withinMbPer1000: number | undefined;
-      if (active.length >= 5) {
-        withinMbPer1000 =
-          linearFit(
-            active.map((p) => p.jobsProcessed),
-            active.map((p) => p.pssMb),
-          ).slope * 1000;
-      }
-      return {
-        generation,
-        pid: points[0]!.pid,
-        samples: points.length,
-        firstPssMb: points[0]!.pssMb,
-        peakPssMb: Math.max(...points.map((p) => p.pssMb)),
-        withinMbPer1000,
-        jobs: Math.max(...points.map((p) => p.jobsProcessed)),
-      };
-    });
-  // Whole generations only (the first and the last may be partial), for the across-generations fit.
-  const complete = generations.filter((g) => g.jobs >= PER_PROCESS * 0.9);
-  const acrossGenerations =
+    .map(([generation, points]) => ({
+      generation,
+      pid: points[0]!.pid,
+      samples: points.length,
+      executions: Math.max(...points.map((p) => p.jobsProcessed)),
+      firstPssMb: points[0]!.pssMb,
+      peakPssMb: Math.max(...points.map((p) => p.pssMb)),
+      peakUssMb: Math.max(...points.map((p) => p.ussMb)),
+    }));
+  // Whole generations only: the last one may not have run its full share.
+  const complete = generations.filter((g) => g.executions >= PER_PROCESS * 0.9);
+  const pools =
     complete.length >= 3
       ? verdict(
           complete.map((g) => g.generation),
-          complete.map((g) => g.peakPssMb),
+          complete.map((g) => g.peakUssMb),
         )
       : undefined;
-  const within = generations.flatMap((g) =>
-    g.withinMbPer1000 === undefined ? [] : [g.withinMbPer1000],
-  );
 
-  const f = (value: number, digits = 1): string =>
-    Number.isFinite(value) ? value.toFixed(digits) : '–';
-  const describe = (name: string, v: Verdict): string =>
-    `${name}: ${v.growing ? 'GROWING' : 'flat'} — slope ${f(v.fit.slope * 1000, 2)} ± ${f(2 * v.fit.slopeStdErr * 1000, 2)} MB per 1,000 executions (${f(v.per10kMb)} MB per 10,000), rise over the steady state ${f(v.spanGrowthMb)} MB against noise ±${f(v.noiseMb)} MB`;
+  const describe = (v: Verdict, unit: string, per: number, perLabel: string): string =>
+    `${v.growing ? 'GROWING' : 'flat'}: slope ${f(v.fit.slope * per, 2)} ± ${f(2 * v.fit.slopeStdErr * per, 2)} MB ${perLabel}, rise over the steady state ${f(v.riseMb)} MB against scatter ±${f(v.noiseMb)} MB (${unit})`;
 
   const lines: string[] = [
     `Warden soak — ${new Date().toISOString()}`,
@@ -314,49 +324,53 @@ function report(run: {
       .map(([status, n]) => `${n} ${status}`)
       .join(', ')}; pool process generations 1 → ${run.finalGeneration}`,
     '',
-    '| executions done | time (s) | orchestrator PSS (MB) | pool processes: generation:state PSS (MB) | tree PSS (MB) |',
+    '| executions done | time (s) | orchestrator PSS (USS) MB | pool processes: generation state PSS (USS) MB | worker tree PSS MB |',
     '|---|---|---|---|---|',
   ];
-  const rows = 24;
+  const rows = 21;
   for (let i = 0; i < rows; i++) {
-    const s =
-      samples[Math.min(samples.length - 1, Math.round((i * (samples.length - 1)) / (rows - 1)))]!;
+    const s = samples[Math.round((i * (samples.length - 1)) / (rows - 1))]!;
     lines.push(
-      `| ${s.completed} | ${f(s.seconds, 0)} | ${f(s.orchestratorPssMb)} | ${s.pools.map((p) => `g${p.generation}:${p.state} ${f(p.pssMb)}`).join(', ')} | ${f(s.treePssMb)} |`,
+      `| ${s.completed} | ${f(s.seconds, 0)} | ${f(s.orchestratorPssMb)} (${f(s.orchestratorUssMb)}) | ${s.pools.map((p) => `g${p.generation} ${p.state} ${f(p.pssMb)} (${f(p.ussMb)})`).join(', ')} | ${f(s.treePssMb)} |`,
+    );
+  }
+  lines.push('');
+  lines.push('| executions | orchestrator PSS median | PSS floor | USS floor (MB) |');
+  lines.push('|---|---|---|---|');
+  for (const w of windows) {
+    lines.push(
+      `| ${w.from}–${w.from + PER_PROCESS} | ${f(w.medianPssMb)} | ${f(w.floorPssMb)} | ${f(w.floorUssMb)} |`,
     );
   }
   lines.push('');
   lines.push(
-    '| generation | pid | executions run | PSS first seen (MB) | peak PSS (MB) | growth while ACTIVE (MB per 1,000) |',
+    '| pool generation | pid | executions run | PSS first seen (MB) | peak PSS (MB) | peak USS (MB) |',
   );
   lines.push('|---|---|---|---|---|---|');
   for (const g of generations) {
     lines.push(
-      `| ${g.generation} | ${g.pid} | ${g.jobs} | ${f(g.firstPssMb)} | ${f(g.peakPssMb)} | ${g.withinMbPer1000 === undefined ? '–' : f(g.withinMbPer1000, 2)} |`,
+      `| ${g.generation} | ${g.pid} | ${g.executions} | ${f(g.firstPssMb)} | ${f(g.peakPssMb)} | ${f(g.peakUssMb)} |`,
     );
   }
   lines.push('');
   lines.push(
-    `Steady state: executions ${Math.round(TOTAL * WARM_UP_FRACTION)}–${TOTAL}, ${steady.length} samples every ${SAMPLE_EVERY_MS / 1000} s.`,
+    `Steady state: executions ${warmUp}–${TOTAL}, ${steady.length} samples every ${SAMPLE_EVERY_MS / 1000} s. Verdicts use USS (private pages): a process's PSS also moves when other processes on the machine start or stop mapping the same Node binary.`,
   );
-  lines.push(describe('Orchestrator', orchestrator));
-  lines.push(describe('Whole tree', tree));
-  if (acrossGenerations)
+  lines.push(
+    `Orchestrator, floor of each ${PER_PROCESS}-execution window: ${describe(orchestratorFloor, 'USS', 1000, 'per 1,000 executions')}`,
+  );
+  lines.push(
+    `Orchestrator, every sample (garbage-collection sawtooth included): ${describe(orchestratorAll, 'USS', 1000, 'per 1,000 executions')}`,
+  );
+  if (pools) {
     lines.push(
-      describe(
-        'Pool process peak, generation to generation (per generation, not per execution)',
-        acrossGenerations,
-      ).replace(/per 1,000 executions/, 'per 1,000 generations'),
-    );
-  if (within.length) {
-    lines.push(
-      `Pool process while ACTIVE: median growth ${f(median(within), 2)} MB per 1,000 executions over ${within.length} generations (recycled every ${PER_PROCESS})`,
+      `Pool processes, peak per generation: ${describe(pools, 'USS', 1, 'per generation')}`,
     );
   }
-  const leak = orchestrator.growing || (acrossGenerations?.growing ?? false);
+  const leak = orchestratorFloor.growing || (pools?.growing ?? false);
   lines.push('');
   lines.push(
-    `Verdict: ${leak ? 'memory GROWS beyond noise — investigate' : 'no growth beyond noise in the orchestrator or from one pool generation to the next'}.`,
+    `Verdict: ${leak ? 'memory GROWS beyond noise — a defect to find' : 'no growth beyond noise: the orchestrator’s floor stays level, and each pool generation peaks where the previous ones did'}.`,
   );
   const text = lines.join('\n');
   const dir = new URL('./results/', import.meta.url);
@@ -367,6 +381,7 @@ function report(run: {
     `${JSON.stringify(
       {
         generatedAt: new Date().toISOString(),
+        command: lines[3],
         machine: run.machine,
         loadAverageAtEnd: currentLoad(),
         settings: run.settings,
@@ -374,9 +389,8 @@ function report(run: {
         perProcess: PER_PROCESS,
         seconds: run.seconds,
         counts: run.counts,
-        orchestrator,
-        tree,
-        acrossGenerations,
+        verdict: { leak, orchestratorFloor, orchestratorAll, pools },
+        windows,
         generations,
         samples,
         durationSeconds: run.durationSeconds,

@@ -171,14 +171,15 @@ it(`accounts for every one of ${TOTAL} mixed executions while workers are killed
   // Invalid messages are settled in the first seconds; the rest decide when the burst is over.
   const ids = submitted.filter((s) => s.intent !== 'invalid').map((s) => s.executionId);
 
-  // Chaos: every 3-6 s kill -9 the whole tree of one worker that is online and start a
-  // replacement of the same mode (a new task, a new id), until the burst has nearly drained.
+  // Chaos: every 2-5 s kill -9 the whole tree of one worker that is online and start a
+  // replacement of the same mode (a new task, a new id), until the burst has nearly drained
+  // (and at least three times).
   const kills: Kill[] = [];
   const online = new Set<WorkerProcess>(fleet);
   const restarts: Promise<unknown>[] = [];
   let remaining = ids.length;
-  while (remaining > 50 && Date.now() - startedAt < 150_000) {
-    await sleep(3000 + random() * 3000);
+  while ((remaining > 50 || kills.length < 3) && Date.now() - startedAt < 150_000) {
+    await sleep(2000 + random() * 3000);
     const candidates = fleet.filter((worker) => online.has(worker));
     const victim = candidates[Math.floor(random() * candidates.length)];
     if (victim && candidates.length > 1) {

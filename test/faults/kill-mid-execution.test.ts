@@ -94,9 +94,9 @@ function verdict(submitted: Submitted[], kills: Kill[], alsoAllowed: string[] = 
 describe.each(MODES)('kill -9 of the orchestrator in %s mode', (mode) => {
   it('its runners exit with it; a replacement worker retries the execution to SUCCESS exactly once', async () => {
     const first = await startOnline(mode);
-    const slow = await runningSlow(6000);
     const quick = await submit(stack, 'acct-ok', { input: { ms: 50 } });
     await waitForStatus(stack, quick, 'SUCCESS');
+    const slow = await runningSlow(6000);
     const runners = descendants(first.pid);
     expect(runners.length).toBeGreaterThan(0);
     expect(runners).toContain(slow.pid);
