@@ -26,5 +26,6 @@ describe('formatting', () => {
     expect(formatTiming(1240)).toBe('1.24 s');
     expect(formatMemory(58.4)).toBe('58 MB');
     expect(formatMemory(2048)).toBe('2.00 GB');
+    expect(formatMemory(0)).toBe('—');
   });
 });

@@ -21,6 +21,10 @@ export interface ProcessSeries {
 
 /** About 40 minutes at the default 10 s heartbeat. */
 export const MAX_SAMPLES = 240;
+/** A process not heard of for this long leaves the chart (process mode forks one per execution). */
+export const FORGET_AFTER_MS = 30 * 60_000;
+/** Lines per worker's chart: the most recently seen processes. */
+export const MAX_SERIES_PER_WORKER = 8;
 
 export const useMemoryStore = defineStore('memory', () => {
   const series = reactive<Record<string, ProcessSeries>>({});
@@ -41,14 +45,22 @@ export const useMemoryStore = defineStore('memory', () => {
       const last = entry.samples[entry.samples.length - 1];
       if (last && last.t >= t) continue;
       entry.samples.push({ t, mb: process.memoryMb });
-      if (entry.samples.length > MAX_SAMPLES)
+      if (entry.samples.length > MAX_SAMPLES) {
         entry.samples.splice(0, entry.samples.length - MAX_SAMPLES);
+      }
+    }
+    for (const [key, entry] of Object.entries(series)) {
+      const last = entry.samples[entry.samples.length - 1];
+      if (!last || last.t < t - FORGET_AFTER_MS) delete series[key];
     }
   }
 
   function forWorker(workerId: string): ProcessSeries[] {
+    const lastSeen = (s: ProcessSeries) => s.samples[s.samples.length - 1]?.t ?? 0;
     return Object.values(series)
       .filter((s) => s.workerId === workerId)
+      .sort((a, b) => lastSeen(b) - lastSeen(a))
+      .slice(0, MAX_SERIES_PER_WORKER)
       .sort((a, b) => a.generation - b.generation || a.pid - b.pid);
   }
 

@@ -48,7 +48,8 @@ export function formatDateTime(iso: string | undefined): string {
 }
 
 export function formatMemory(mb: number | undefined): string {
-  if (mb === undefined || !Number.isFinite(mb)) return '—';
+  // 0 means "not measured yet" (a process seen in an event before its first heartbeat).
+  if (mb === undefined || !Number.isFinite(mb) || mb <= 0) return '—';
   return mb >= 1024 ? `${(mb / 1024).toFixed(2)} GB` : `${Math.round(mb)} MB`;
 }
 
