@@ -6,6 +6,7 @@ import {
   choose,
   click,
   element,
+  live,
   mountApp,
   openOption,
   page,
@@ -98,7 +99,7 @@ describe('the Blacklist view', () => {
     api.on('GET /api/platform/blacklist', { body: { entries: [], history: [] } });
     app = await mountApp(api, '/blacklist');
     await see('No workflows are currently blacklisted');
-    await see('Live');
+    await live();
     api.push({
       type: 'workflow_blacklisted',
       entry: blacklistEntry({ workflowId: 'echo', reason: 'auto:stuck:5', stuckCount: 5 }),

@@ -6,6 +6,7 @@ import {
   choose,
   click,
   element,
+  live,
   mountApp,
   page,
   see,
@@ -126,7 +127,7 @@ describe('the Stuck history view', () => {
     }));
     app = await mountApp(api, '/stuck-history');
     await see('Nothing got stuck in the last 24 hours');
-    await see('Live');
+    await live();
     total = 7;
     api.push({
       type: 'execution_stuck',
@@ -242,7 +243,7 @@ describe('the Executions views', () => {
     }));
     app = await mountApp(api, '/executions');
     await element('[data-role="execution-row"][data-execution-id="ex-run"][data-status="RUNNING"]');
-    await see('Live');
+    await live();
     api.push({
       type: 'execution_finished',
       executionId: 'ex-run',
@@ -368,13 +369,13 @@ describe('signing in', () => {
     await see('No workflows are currently blacklisted');
     expect(app.router.currentRoute.value.path).toBe('/blacklist');
     expect(sessionStorage.getItem('warden.session')).toContain('test-admin-token-0123456789');
-    await see('Live');
+    await live();
   });
 
   it('signs out: the session is forgotten and the live connection closed', async () => {
     api.on('GET /api/executions', { body: { items: [] } });
     app = await mountApp(api, '/executions');
-    await see('Live');
+    await live();
     await vi.waitFor(() => expect(api.sockets.size).toBe(1));
     await click('Sign out');
     await element('[data-testid="login-page"]');

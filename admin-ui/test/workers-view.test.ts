@@ -7,7 +7,7 @@ import {
   workerSummary,
   workersResponse,
 } from './support/fixtures';
-import { click, element, mountApp, page, see, type MountedApp } from './support/mount-app';
+import { click, element, live, mountApp, page, see, type MountedApp } from './support/mount-app';
 
 let api: FakeApi;
 let app: MountedApp | undefined;
@@ -155,7 +155,7 @@ describe('the Workers view', () => {
     });
     app = await mountApp(api, '/workers');
     await element('[data-testid="queued-execution"][data-execution-id="ex-1"]');
-    await see('Live');
+    await live();
     api.on('GET /api/platform/queue', { body: queueResponse() });
     api.push({
       type: 'execution_started',
@@ -209,7 +209,7 @@ describe('the Workers view', () => {
       body: { created: true, command: { commandId: 'cmd-1' } },
     });
     app = await mountApp(api, '/workers');
-    await see('Live');
+    await live();
     await click('Recycle process 4101');
     await see('Recycle process 4101?');
     expect(page()).toContain('will start draining: it takes no new executions');
@@ -264,7 +264,7 @@ describe('the Workers view', () => {
     app = await mountApp(api, '/workers');
     await element('[data-testid="silent-warning"]');
     expect(page()).toContain('Silent: no heartbeat for 10 min');
-    await see('Live');
+    await live();
     const before = api.requestsTo('GET /api/platform/workers').length;
     api.refuseSockets = true;
     api.dropSockets();
@@ -273,6 +273,6 @@ describe('the Workers view', () => {
       expect(api.requestsTo('GET /api/platform/workers').length).toBeGreaterThanOrEqual(before + 2),
     );
     api.refuseSockets = false;
-    await see('Live');
+    await live();
   });
 });

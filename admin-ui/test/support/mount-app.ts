@@ -165,3 +165,8 @@ export async function openOption(selectSelector: string, text: string): Promise<
     { timeout: 5000, interval: 50 },
   );
 }
+
+/** Waits until the header says the live connection is up. */
+export async function live(): Promise<void> {
+  await element('[data-testid="connection-state"][data-state="live"]');
+}
