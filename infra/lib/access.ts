@@ -14,7 +14,9 @@ export type QueueUse =
   /** SendMessage to the dead-letter queue (messages that can never run). */
   | 'sendDeadLetter'
   /** GetQueueAttributes on both queues (depths for the admin app). */
-  | 'readDepths';
+  | 'readDepths'
+  /** ReceiveMessage on the dead-letter queue with visibility 0: reads, never hides or deletes. */
+  | 'peekDeadLetter';
 
 export interface ComponentAccess {
   /** Get, Query, Scan only. */
@@ -70,10 +72,12 @@ export const ACCESS: Record<Component, ComponentAccess> = {
   },
   // services/functions circuit-breaker.ts: config, stuck records in the window, counter resets
   // and the blacklist, execution counts (stuck rate), workers (fleet health); trips add entries.
+  // dead-letters.ts peeks at the dead-letter queue and fails the executions it finds abandoned.
   circuitBreaker: {
     ...nothing,
-    read: ['SystemConfig', 'StuckRecords', 'Executions', 'Workers'],
-    readWrite: ['Blacklist', ...PUBLISHER_TABLES],
+    read: ['SystemConfig', 'StuckRecords', 'Workers'],
+    readWrite: ['Blacklist', 'Executions', ...PUBLISHER_TABLES],
+    queues: ['peekDeadLetter'],
     publishesEvents: true,
     notifies: true,
   },

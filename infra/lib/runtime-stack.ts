@@ -292,6 +292,7 @@ export class RuntimeStack extends Stack {
       }
       if (use === 'sendWork') workQueue.grant(grantee, 'sqs:SendMessage');
       if (use === 'sendDeadLetter') deadLetterQueue.grant(grantee, 'sqs:SendMessage');
+      if (use === 'peekDeadLetter') deadLetterQueue.grant(grantee, 'sqs:ReceiveMessage');
       if (use === 'readDepths') {
         for (const queue of [workQueue, deadLetterQueue]) {
           queue.grant(grantee, 'sqs:GetQueueAttributes');

@@ -93,8 +93,12 @@ const EXPECTED: Record<string, string[]> = {
     'logs:PutLogEvents <Workers/Logs.Arn>',
   ]),
   'CircuitBreaker/Handler/Role': expected([
-    // config, stuck records in the window, execution counts for the stuck rate, fleet health
-    ...read('SystemConfig', 'StuckRecords', 'Executions', 'Workers'),
+    // config, stuck records in the window, fleet health
+    ...read('SystemConfig', 'StuckRecords', 'Workers'),
+    // execution counts for the stuck rate; executions found in the dead-letter queue are failed
+    ...readWrite('Executions'),
+    // the dead-letter queue is peeked (visibility 0), never emptied
+    `sqs:ReceiveMessage ${arn('sqs', 'warden-work-dlq')}`,
     // counter resets and active entries are read; trips add entries
     ...readWrite('Blacklist'),
     ...readWrite('Connections'),

@@ -86,6 +86,8 @@ export interface ExecutionRecord {
   leaseExpiresAt?: number;
   submittedBy?: string;
   expiresAt?: number;
+  /** Set when the sweep failed it because SQS had moved its message to the dead-letter queue. */
+  deadLetteredAt?: string;
 }
 
 export interface RunningExecutionSnapshot {

@@ -1,7 +1,8 @@
 /**
  * The circuit-breaker sweep, run every minute by a schedule in AWS and by the local stack's
  * scheduler: blacklist every workflow stuck at least `threshold` times inside the window (after
- * its last counter reset), exactly once however often it runs, and report the fleet's health.
+ * its last counter reset), exactly once however often it runs, record as FAILED the executions
+ * SQS moved to the dead-letter queue unseen (dead-letters.ts), and report the fleet's health.
  */
 import {
   CIRCUIT_BREAKER_METRICS,
@@ -13,6 +14,7 @@ import {
   type BlacklistEntry,
   type SystemConfig,
 } from '@warden/core';
+import { reconcileDeadLetters, type ReconciledExecution } from './dead-letters.js';
 import type { ControlPlaneDeps } from './deps.js';
 import { longDrainingProcesses, workerHealth, type LongDrainingProcess } from './fleet.js';
 import { emfRecord, stdoutSink, type MetricsSink } from './metrics.js';
@@ -45,6 +47,8 @@ export interface SweepResult {
   counts: { workflowId: string; count: number; lastStuckAt: string }[];
   /** Entries this sweep created. Empty when nothing crossed the threshold (or already had). */
   tripped: BlacklistEntry[];
+  /** Executions this sweep failed (WorkerLost) because their message was in the dead-letter queue. */
+  reconciled: ReconciledExecution[];
   health: FleetHealth;
 }
 
@@ -90,6 +94,14 @@ export async function runSweep(
     }
   }
 
+  let reconciled: ReconciledExecution[] = [];
+  try {
+    reconciled = await reconcileDeadLetters(deps);
+  } catch (error) {
+    // Blacklisting and health must not wait on the dead-letter queue; the next sweep retries.
+    logger.error({ err: error }, 'could not reconcile the dead-letter queue');
+  }
+
   const silentWorkers: SilentWorker[] = [];
   const tally = { online: 0, silent: 0, offline: 0 };
   for (const worker of workers) {
@@ -125,6 +137,7 @@ export async function runSweep(
     windowStart: since,
     counts,
     tripped,
+    reconciled,
     health,
   };
   const emit = options.metrics ?? stdoutSink;
@@ -148,7 +161,11 @@ export async function runSweep(
           },
         },
         now,
-        { component: 'circuit-breaker', tripped: tripped.map((entry) => entry.workflowId) },
+        {
+          component: 'circuit-breaker',
+          tripped: tripped.map((entry) => entry.workflowId),
+          reconciled: reconciled.map((entry) => entry.executionId),
+        },
       ),
     ),
   );

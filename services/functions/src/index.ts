@@ -1,5 +1,6 @@
 export * from './auth.js';
 export * from './circuit-breaker.js';
+export * from './dead-letters.js';
 export * from './deps.js';
 export * from './fleet.js';
 export * from './http/app.js';

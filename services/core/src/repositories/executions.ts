@@ -152,8 +152,10 @@ export class ExecutionsRepository {
 
   /**
    * Claims an execution for one worker. Succeeds when no record exists, when it is QUEUED, or
-   * when it is RUNNING under a lease that has expired (its worker died). A live lease or a
-   * terminal record refuses the claim, so a duplicate delivery never runs twice at once.
+   * when it is RUNNING under a lease that has expired (its worker died), or when it was failed
+   * because its message went to the dead-letter queue (an operator redrove it to run it again).
+   * A live lease or any other terminal record refuses the claim, so a duplicate delivery never
+   * runs twice at once.
    */
   async claim(input: ClaimInput): Promise<ClaimResult> {
     const now = this.clock();
@@ -163,13 +165,14 @@ export class ExecutionsRepository {
           TableName: this.tableName,
           Key: { executionId: input.executionId },
           ConditionExpression:
-            'attribute_not_exists(executionId) OR #status = :queued OR (#status = :running AND leaseExpiresAt < :now)',
+            'attribute_not_exists(executionId) OR #status = :queued OR (#status = :running AND leaseExpiresAt < :now) OR (#status = :failed AND attribute_exists(deadLetteredAt))',
           UpdateExpression:
-            'SET #status = :running, workflowId = :workflowId, workerId = :workerId, leaseOwner = :workerId, leaseExpiresAt = :lease, attempt = :attempt, startedAt = :startedAt, startedMs = :now, queuedAt = if_not_exists(queuedAt, :queuedAt), timeoutSeconds = :timeout, expiresAt = :expires, #input = if_not_exists(#input, :input) REMOVE errorType, errorMessage, finishedAt, #output, durationMs, pid, threadId, generation',
+            'SET #status = :running, workflowId = :workflowId, workerId = :workerId, leaseOwner = :workerId, leaseExpiresAt = :lease, attempt = :attempt, startedAt = :startedAt, startedMs = :now, queuedAt = if_not_exists(queuedAt, :queuedAt), timeoutSeconds = :timeout, expiresAt = :expires, #input = if_not_exists(#input, :input) REMOVE errorType, errorMessage, finishedAt, #output, durationMs, pid, threadId, generation, deadLetteredAt',
           ExpressionAttributeNames: { '#status': 'status', '#input': 'input', '#output': 'output' },
           ExpressionAttributeValues: {
             ':queued': 'QUEUED',
             ':running': 'RUNNING',
+            ':failed': 'FAILED',
             ':now': now,
             ':workflowId': input.workflowId,
             ':workerId': input.workerId,
@@ -344,6 +347,51 @@ export class ExecutionsRepository {
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Fails an execution whose message SQS moved to the dead-letter queue while nobody held it:
+   * RUNNING under the expired lease the caller observed (pass it), or QUEUED and never claimed
+   * (pass undefined). Any other state, a renewed lease included, refuses the write and returns
+   * undefined. The record is marked `deadLetteredAt` so that a redriven message may claim it again.
+   */
+  async failDeadLettered(
+    executionId: string,
+    observedLeaseExpiresAt: number | undefined,
+    errorMessage: string,
+  ): Promise<ExecutionRecord | undefined> {
+    const now = this.clock();
+    const running = observedLeaseExpiresAt !== undefined;
+    try {
+      const result = await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { executionId },
+          ConditionExpression: running
+            ? '#status = :running AND leaseExpiresAt = :observed AND leaseExpiresAt < :now'
+            : '#status = :queued',
+          UpdateExpression:
+            'SET #status = :failed, errorType = :errorType, errorMessage = :errorMessage, finishedAt = :finishedAt, deadLetteredAt = :finishedAt' +
+            (running ? ', durationMs = :now - startedMs' : '') +
+            ' REMOVE leaseExpiresAt',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':failed': 'FAILED',
+            ':errorType': 'WorkerLost',
+            ':errorMessage': boundMessage(errorMessage),
+            ':finishedAt': iso(now),
+            ...(running
+              ? { ':running': 'RUNNING', ':observed': observedLeaseExpiresAt, ':now': now }
+              : { ':queued': 'QUEUED' }),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return result.Attributes as ExecutionRecord;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }
