@@ -394,3 +394,41 @@ describe('signing in', () => {
     expect(sessionStorage.getItem('warden.session')).toBeNull();
   });
 });
+
+describe('loading states', () => {
+  it('every page shows that it is loading while its data is on its way', async () => {
+    const slow = { delayMs: 300 };
+    api.on('GET /api/platform/blacklist', { body: { entries: [], history: [] }, ...slow });
+    api.on('GET /api/platform/stuck-history', {
+      body: { hours: 24, since: iso(0), total: 0, workflows: [], records: [] },
+      ...slow,
+    });
+    api.on('GET /api/platform/config', {
+      body: { stuck_circuit_breaker_threshold: 5, stuck_circuit_breaker_window_minutes: 60 },
+      ...slow,
+    });
+    api.on('GET /api/executions', { body: { items: [] }, ...slow });
+    api.on('GET /api/executions/ex-1', {
+      body: {
+        execution: { executionId: 'ex-1', workflowId: 'echo', status: 'QUEUED', queuedAt: iso(0) },
+      },
+      ...slow,
+    });
+    for (const [path, busy, done] of [
+      ['/blacklist', 'blacklist-loading', 'No workflows are currently blacklisted'],
+      ['/stuck-history', 'stuck-loading', 'Nothing got stuck in the last 24 hours'],
+      ['/settings', 'settings-loading', 'Threshold (stuck executions)'],
+      ['/executions', 'executions-loading', 'No executions yet'],
+      ['/executions/ex-1', 'execution-loading', 'Timings'],
+    ]) {
+      app = await mountApp(api, path!);
+      const indicator = await element(`[data-testid="${busy}"]`);
+      expect(indicator.getAttribute('aria-busy')).toBe('true');
+      expect(indicator.querySelector('[role="status"]')?.textContent).toMatch(/^Loading/);
+      await see(done!);
+      expect(document.querySelector(`[data-testid="${busy}"]`)).toBeNull();
+      await app.unmount();
+      app = undefined;
+    }
+  });
+});
