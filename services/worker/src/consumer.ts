@@ -62,6 +62,8 @@ interface Flight {
   placement?: Placement;
   stuck: boolean;
   done: boolean;
+  /** Its outcome is written: the lease and the message no longer need keeping. */
+  recorded: boolean;
   renewTimer?: NodeJS.Timeout;
 }
 
@@ -189,6 +191,14 @@ export class Consumer {
       this.wake?.();
     };
     const { logger } = this.deps;
+    // Until the execution is claimed (its own renewal takes over from there), keep the message
+    // out of sight: a blacklist read or a claim retried through a DynamoDB outage must not let
+    // SQS deliver it again and again, as every delivery counts towards the dead-letter queue.
+    const keepAlive = setInterval(
+      () => void this.extendVisibility(message.ReceiptHandle),
+      this.renewEveryMs,
+    );
+    const stopKeepAlive = (): void => clearInterval(keepAlive);
     try {
       if (this.stopped) {
         await this.returnMessage(message.ReceiptHandle, 'the worker is stopping');
@@ -202,7 +212,7 @@ export class Consumer {
         await this.deadLetter(message, parsed.rejection, queuedAt, attempt);
         return;
       }
-      await this.runMessage(message, parsed, queuedAt, attempt, release);
+      await this.runMessage(message, parsed, queuedAt, attempt, release, stopKeepAlive);
     } catch (error) {
       if (this.stopped) {
         await this.returnMessage(message.ReceiptHandle, 'the worker is stopping').catch(() => {});
@@ -213,7 +223,25 @@ export class Consumer {
         );
       }
     } finally {
+      stopKeepAlive();
       release();
+    }
+  }
+
+  /** Pushes a message's reappearance one visibility timeout away (best effort). */
+  private async extendVisibility(receiptHandle: string | undefined): Promise<void> {
+    const { sqs, config, logger } = this.deps;
+    if (!receiptHandle) return;
+    try {
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: config.queueUrl,
+          ReceiptHandle: receiptHandle,
+          VisibilityTimeout: config.visibilityTimeoutSeconds,
+        }),
+      );
+    } catch (error) {
+      logger.debug({ err: error }, 'extending the visibility of a message being handled failed');
     }
   }
 
@@ -299,6 +327,7 @@ export class Consumer {
     queuedAt: string,
     attempt: number,
     release: () => void,
+    stopKeepAlive: () => void,
   ): Promise<void> {
     const { repos, config, logger, workerId, executor, metrics } = this.deps;
     const { executionId, workflow } = parsed;
@@ -341,6 +370,7 @@ export class Consumer {
         }),
       context,
     );
+    stopKeepAlive();
     if (!claim.claimed) {
       await this.claimRefused(receiptHandle, executionId, claim.existing);
       return;
@@ -353,6 +383,7 @@ export class Consumer {
       attempt,
       stuck: false,
       done: false,
+      recorded: false,
     };
     this.flights.set(executionId, flight);
     this.publish({
@@ -387,19 +418,25 @@ export class Consumer {
     // The executor has registered the run, so its capacity already counts it.
     release();
     this.inFlightChanged();
+    // The renewal goes on until the outcome is written, not just until the execution ends: through
+    // a DynamoDB outage that write can take a while, and a message that reappeared meanwhile would
+    // be claimed and run again elsewhere as soon as the lease lapsed.
     let outcome: ExecutionOutcome;
     try {
       outcome = await running;
-    } finally {
+    } catch (error) {
       clearInterval(flight.renewTimer);
+      throw error;
     }
     try {
       if (outcome.status === 'SUCCESS' || outcome.status === 'FAILED') {
         await this.complete(flight, outcome);
       } else if (outcome.status === 'ABANDONED') {
+        clearInterval(flight.renewTimer);
         await this.returnMessage(receiptHandle, outcome.reason, executionId);
       }
     } finally {
+      clearInterval(flight.renewTimer);
       flight.done = true;
       this.flights.delete(executionId);
       this.inFlightChanged();
@@ -430,10 +467,10 @@ export class Consumer {
   /** Keeps the lease and then the message's invisibility ahead of the clock while it runs. */
   private async renew(flight: Flight): Promise<void> {
     const { repos, sqs, config, workerId, logger } = this.deps;
-    if (flight.stuck || flight.done) return;
+    if (flight.recorded || flight.done) return;
     try {
       const held = await repos.executions.renewLease(flight.executionId, workerId, this.leaseMs);
-      if (!held) {
+      if (!held && !flight.recorded) {
         logger.warn(
           { executionId: flight.executionId },
           'the lease on a running execution was lost',
@@ -442,7 +479,7 @@ export class Consumer {
     } catch (error) {
       logger.warn({ err: error, executionId: flight.executionId }, 'renewing the lease failed');
     }
-    if (flight.stuck || flight.done) return;
+    if (flight.recorded || flight.done) return;
     try {
       await sqs.send(
         new ChangeMessageVisibilityCommand({
@@ -462,8 +499,8 @@ export class Consumer {
   /** STUCK: the record and the stuck row are written here, before the executor kills anything. */
   private async stuck(flight: Flight, info: StuckInfo): Promise<void> {
     const { repos, workerId, metrics, logger } = this.deps;
+    // Stuck no longer takes capacity; its lease and message are kept until the record is written.
     flight.stuck = true;
-    clearInterval(flight.renewTimer);
     this.inFlightChanged();
     const context = { executionId: flight.executionId, workflowId: flight.workflowId };
     const placement = info.placement ?? flight.placement;
@@ -496,6 +533,8 @@ export class Consumer {
         }),
       context,
     );
+    flight.recorded = true;
+    clearInterval(flight.renewTimer);
     // A stuck execution is not retried: its message goes, once the record says why.
     if (record) await this.deleteMessage(flight.receiptHandle, flight.executionId);
     else logger.warn(context, 'the lease was lost before the stuck execution could be recorded');
@@ -546,6 +585,8 @@ export class Consumer {
         ),
       context,
     );
+    flight.recorded = true;
+    clearInterval(flight.renewTimer);
     if (!record) {
       // Another worker holds the execution now; deleting the message would take it from them.
       logger.warn(context, 'the lease was lost before the outcome could be recorded; discarded');
