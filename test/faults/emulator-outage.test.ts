@@ -86,6 +86,11 @@ async function settle(submitted: Submitted[], label: string): Promise<void> {
     submitted.map((s) => s.executionId),
     120_000,
   );
+  // Every copy of every message is gone (deleted, or dead-lettered) before the books are read.
+  await waitFor('the work queue to empty', async () => (await queueDepth(stack)) === 0, {
+    timeoutMs: 60_000,
+    intervalMs: 500,
+  });
   const report = account({
     submitted,
     records,
@@ -97,10 +102,6 @@ async function settle(submitted: Submitted[], label: string): Promise<void> {
   expect(report.problems).toEqual([]);
   expect(report.lost).toEqual([]);
   expect(report.completedTwice).toEqual([]);
-  await waitFor('the work queue to empty', async () => (await queueDepth(stack)) === 0, {
-    timeoutMs: 60_000,
-    intervalMs: 500,
-  });
   for (const worker of workers) {
     expect(worker.child.exitCode).toBeNull();
   }

@@ -265,6 +265,11 @@ export interface AccountingReport {
   completedTwice: string[];
   /** Completed again legitimately: the first completer was killed before it could record. */
   rerunAfterKill: string[];
+  /**
+   * Short-timeout executions that spent their whole timeout waiting for a pool process (one that
+   * replaced a drained process was still starting) and ended ExecutionTimeout without running.
+   */
+  timedOutBeforeStart: string[];
   /** Ended in a state its intent does not allow (e.g. a healthy execution FAILED). */
   unexpected: string[];
   problems: string[];
@@ -284,6 +289,12 @@ export function allowedOutcomes(intent: Intent, extra: string[] = []): string[] 
   };
   return [...base[intent], ...extra];
 }
+
+/** ExecutionTimeout because no pool process was ready before the timeout: it never ran. */
+export const isTimedOutBeforeStart = (record: ExecutionRecord): boolean =>
+  record.status === 'FAILED' &&
+  record.errorType === 'ExecutionTimeout' &&
+  /never started/.test(record.errorMessage ?? '');
 
 /** How many deliveries the work queue allows before its redrive policy dead-letters a message. */
 export const MAX_DELIVERIES = QUEUES.work.maxReceiveCount;
@@ -337,6 +348,7 @@ export function account(input: {
     lost: [],
     completedTwice: [],
     rerunAfterKill: [],
+    timedOutBeforeStart: [],
     unexpected: [],
     problems: [],
     summary: '',
@@ -363,7 +375,9 @@ export function account(input: {
     byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
     if ((record.attempt ?? 1) > 1) report.retried++;
     report.maxAttempt = Math.max(report.maxAttempt, record.attempt ?? 1);
-    if (!allowedOutcomes(item.intent, input.alsoAllowed).includes(outcome)) {
+    if (item.intent === 'stuck' && isTimedOutBeforeStart(record)) {
+      report.timedOutBeforeStart.push(id);
+    } else if (!allowedOutcomes(item.intent, input.alsoAllowed).includes(outcome)) {
       report.unexpected.push(id);
       report.problems.push(
         `${id} (${item.intent}) ended ${outcome}: ${record.errorMessage ?? ''} (attempt ${record.attempt}, worker ${record.workerId})`,
@@ -424,6 +438,9 @@ export function account(input: {
   report.summary =
     `${report.submitted} submitted: ${outcomes}` +
     ` (${report.retried} on a retry, at most attempt ${report.maxAttempt}; ${report.deadLettered} in the dead-letter queue with their records)` +
+    (report.timedOutBeforeStart.length
+      ? `, ${report.timedOutBeforeStart.length} of the stuck ones timed out waiting for a pool process and never ran`
+      : '') +
     (report.deadLetteredByQueue.length
       ? `, ${report.deadLetteredByQueue.length} dead-lettered by the queue when delivery ${MAX_DELIVERIES} died with its worker (record left RUNNING)`
       : '') +
