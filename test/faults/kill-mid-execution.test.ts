@@ -1,15 +1,17 @@
 /**
  * kill -9 in the middle of an execution, at each level of the worker: the orchestrator (the
- * container's main process), a thread-mode pool process, and a process-mode child. Whatever dies,
- * every execution ends accounted for: retried to a terminal record by a replacement worker, or
- * recorded FAILED/WorkerLost when only its runner died; nothing runs twice and no process is
- * left behind.
+ * container's main process), a thread-mode pool process, and a process-mode child; and a message
+ * whose every delivery dies with its worker. Whatever dies, every execution ends accounted for:
+ * retried to a terminal record by a replacement worker, recorded FAILED/WorkerLost when only its
+ * runner died, or — once SQS gives up on it — in the dead-letter queue with a FAILED/WorkerLost
+ * record; nothing runs twice and no process is left behind.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  MAX_DELIVERIES,
   account,
   readAllDeadLetters,
   readCompletions,
@@ -19,6 +21,7 @@ import {
   type Kill,
   type Submitted,
 } from '../support/accounting.js';
+import { startControlPlane } from '../support/control-plane.js';
 import { descendants, isAlive } from '../support/processes.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
@@ -194,5 +197,56 @@ describe('kill -9 of an execution child in process mode', () => {
     expect(records.get(next)).toMatchObject({ status: 'SUCCESS', workerId: worker.workerId });
     expect(readCompletions(workflows.logFile).get(slow.id)).toBeUndefined();
     await worker.stop();
+  });
+});
+
+describe('a message whose every delivery dies with its worker', () => {
+  it('ends in the dead-letter queue, and the circuit-breaker sweep records it FAILED/WorkerLost', async () => {
+    const controlPlane = await startControlPlane(stack, {
+      schedule: true,
+      env: { CIRCUIT_BREAKER_INTERVAL_SECONDS: '1' },
+    });
+    try {
+      const id = await submit(stack, 'acct-ok', { input: { ms: 60_000 } });
+      const kills: Kill[] = [];
+      for (let delivery = 1; delivery <= MAX_DELIVERIES; delivery++) {
+        // A new task each time, as ECS would start after the last one died.
+        const worker = await startOnline('process');
+        await waitFor(
+          `delivery ${delivery} of ${id} to run on ${worker.workerId}`,
+          async () => {
+            const record = await stack.repos.executions.get(id);
+            return (
+              record?.status === 'RUNNING' && record.workerId === worker.workerId && record.pid
+            );
+          },
+          { timeoutMs: 30_000 },
+        );
+        worker.killTree();
+        kills.push({ workerId: worker.workerId, atMs: Date.now() });
+        await worker.exited;
+      }
+      // Its receives are spent: the next poll makes SQS move it to the dead-letter queue, and the
+      // sweep, finding it there under a dead worker's lease, records why.
+      const survivor = await startOnline('process');
+      const record = await waitForStatus(stack, id, 'FAILED', 60_000);
+      expect(record.errorType).toBe('WorkerLost');
+      expect(record.attempt).toBe(MAX_DELIVERIES);
+      expect(record.errorMessage).toMatch(/dead-letter queue/);
+      const report = account({
+        submitted: [{ executionId: id, intent: 'healthy' }],
+        records: new Map([[id, record]]),
+        deadLetters: await readAllDeadLetters(stack),
+        completions: readCompletions(workflows.logFile),
+        kills,
+      });
+      console.log(report.summary);
+      expect(report.problems).toEqual([]);
+      expect(report.deadLetteredByQueue).toEqual([id]);
+      expect(readCompletions(workflows.logFile).get(id)).toBeUndefined();
+      await survivor.stop();
+    } finally {
+      await controlPlane.stop();
+    }
   });
 });

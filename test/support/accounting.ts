@@ -255,8 +255,8 @@ export interface AccountingReport {
   maxAttempt: number;
   /**
    * Moved to the dead-letter queue by the queue itself because its last allowed delivery died
-   * with its worker: the record stays RUNNING under the dead worker's expired lease, and the
-   * message, with its id, waits in the dead-letter queue for an operator.
+   * with its worker; the circuit-breaker sweep then recorded it FAILED/WorkerLost, and the
+   * message waits in the dead-letter queue for an operator to redrive it.
    */
   deadLetteredByQueue: string[];
   deadLettered: number;
@@ -300,16 +300,22 @@ export const isTimedOutBeforeStart = (record: ExecutionRecord): boolean =>
 export const MAX_DELIVERIES = QUEUES.work.maxReceiveCount;
 
 /**
- * The queue gave up on it: a redriven copy sits in the dead-letter queue, and its record is
- * RUNNING on its last allowed delivery under the lease of a worker that was killed.
+ * The queue gave up on it: a copy moved by the redrive policy sits in the dead-letter queue, and
+ * its last allowed delivery was claimed by a worker that was killed. Its record is RUNNING under
+ * that dead worker's lease until the circuit-breaker sweep reconciles it (`reconciled`: already
+ * recorded FAILED/WorkerLost).
  */
 export function isDeadLetteredByQueue(
   record: ExecutionRecord,
   letters: DeadLetter[],
   killedAt: Map<string, number>,
+  reconciled = false,
 ): boolean {
+  const state = reconciled
+    ? record.status === 'FAILED' && record.errorType === 'WorkerLost'
+    : record.status === 'RUNNING';
   return (
-    record.status === 'RUNNING' &&
+    state &&
     (record.attempt ?? 1) >= MAX_DELIVERIES &&
     killedAt.has(record.workerId ?? '') &&
     letters.some((letter) => !letter.byWorker)
@@ -359,7 +365,7 @@ export function account(input: {
     known.add(id);
     const record = records.get(id);
     const letters = deadByExecution.get(id) ?? [];
-    if (record && isDeadLetteredByQueue(record, letters, killedAt)) {
+    if (record && isDeadLetteredByQueue(record, letters, killedAt, true)) {
       report.deadLetteredByQueue.push(id);
       report.maxAttempt = Math.max(report.maxAttempt, record.attempt ?? 1);
       continue;
@@ -431,20 +437,26 @@ export function account(input: {
       );
     }
   }
-  const outcomes = [...byOutcome.entries()]
+  const parts = [...byOutcome.entries()]
     .sort((a, b) => b[1] - a[1])
-    .map(([outcome, count]) => `${count} ${outcome}`)
-    .join(', ');
+    .map(([outcome, count]) => `${count} ${outcome}`);
+  if (report.deadLetteredByQueue.length) {
+    parts.push(
+      `${report.deadLetteredByQueue.length} in the dead-letter queue after delivery ${MAX_DELIVERIES} died with its worker (recorded FAILED/WorkerLost by the sweep)`,
+    );
+  }
+  const notes = [
+    `${report.retried} on a retry, at most attempt ${report.maxAttempt}`,
+    `${report.deadLettered} invalid ones in the dead-letter queue with their records`,
+    ...(report.timedOutBeforeStart.length
+      ? [
+          `${report.timedOutBeforeStart.length} stuck ones timed out waiting for a pool process and never ran`,
+        ]
+      : []),
+  ];
   report.summary =
-    `${report.submitted} submitted: ${outcomes}` +
-    ` (${report.retried} on a retry, at most attempt ${report.maxAttempt}; ${report.deadLettered} in the dead-letter queue with their records)` +
-    (report.timedOutBeforeStart.length
-      ? `, ${report.timedOutBeforeStart.length} of the stuck ones timed out waiting for a pool process and never ran`
-      : '') +
-    (report.deadLetteredByQueue.length
-      ? `, ${report.deadLetteredByQueue.length} dead-lettered by the queue when delivery ${MAX_DELIVERIES} died with its worker (record left RUNNING)`
-      : '') +
-    `, ${report.lost.length} lost, ${report.completedTwice.length} completed twice` +
+    `${report.submitted} submitted: ${parts.join(', ')} (${notes.join('; ')}), ` +
+    `${report.lost.length} lost, ${report.completedTwice.length} completed twice` +
     ` (${report.rerunAfterKill.length} run again because the worker that completed them was killed before recording)`;
   return report;
 }
