@@ -3,36 +3,10 @@
  * types only: the app talks to the rest of Warden over HTTP and WebSocket, never through code).
  */
 import type {
-  ApiErrorBody,
   BlacklistEntry,
-  BlacklistResponse,
-  ConfigResponse,
-  ExecutionListResponse,
-  ExecutionResponse,
-  QueueStatusResponse,
-  RecycleResponse,
-  StopWorkerResponse,
-  StuckHistoryResponse,
-  StuckWorkflowSummary,
-  WorkerDetailResponse,
   WorkerHealth,
-  WorkerSummary,
-  WorkersResponse,
-  WorkflowCatalogEntry,
-  WorkflowsResponse,
-  ErrorType,
-  ExecutionRecord,
   ExecutionStatus,
-  ProcessSnapshot,
-  ProcessState,
-  RunState,
-  RunningExecutionSnapshot,
-  SystemConfig,
-  WardenEvent,
-  WardenEventType,
-  WorkerMode,
   WorkerRecord,
-  WorkerStatus,
   WorkflowInfo,
 } from '@warden/core';
 
@@ -68,7 +42,7 @@ export type {
   WorkerRecord,
   WorkerStatus,
   WorkflowInfo,
-};
+} from '@warden/core';
 
 /**
  * A worker as the app holds it: the API's summary, or a record built from a `worker_online`

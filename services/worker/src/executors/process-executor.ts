@@ -8,7 +8,7 @@ import { readMemory } from '../memory.js';
 import type { FromChild, ToChild } from '../protocol.js';
 import { forkRunner, sendTo, terminate, type ForkedProcess } from './child-processes.js';
 import { SupervisedExecutor, type TrackedRun } from './supervised-executor.js';
-import type { RecycleResult } from './types.js';
+import { recycleRefusal, type RecycleResult } from './types.js';
 
 const CHILD_ENTRY = new URL('../runner/child-main.js', import.meta.url);
 const STDERR_TAIL_CHARS = 4096;
@@ -195,24 +195,8 @@ export class ProcessExecutor extends SupervisedExecutor {
 
   recycle(pid: number, generation: number, requestedBy: string): RecycleResult {
     const child = this.children.get(pid);
-    if (!child) {
-      return {
-        status: 'REJECTED',
-        outcome: `no process with pid ${pid} runs on this worker (it may have finished): nothing changed`,
-      };
-    }
-    if (child.generation !== generation) {
-      return {
-        status: 'REJECTED',
-        outcome: `pid ${pid} is generation ${child.generation}, not ${generation}: the command names an older process, nothing changed`,
-      };
-    }
-    if (child.state !== 'ACTIVE') {
-      return {
-        status: 'DONE',
-        outcome: `pid ${pid} generation ${generation} is already ${child.state}`,
-      };
-    }
+    const refusal = recycleRefusal(pid, generation, child, 'process');
+    if (refusal || !child) return refusal as RecycleResult;
     this.setState(child, 'PENDING_KILL', `recycle requested by ${requestedBy}`);
     return {
       status: 'DONE',

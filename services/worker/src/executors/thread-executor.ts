@@ -15,7 +15,7 @@ import { readMemory } from '../memory.js';
 import type { FromPool, RunRequest, ToPool } from '../protocol.js';
 import { forkRunner, sendTo, terminate, type ForkedProcess } from './child-processes.js';
 import { SupervisedExecutor, type TrackedRun } from './supervised-executor.js';
-import type { RecycleResult } from './types.js';
+import { recycleRefusal, type RecycleResult } from './types.js';
 
 const POOL_ENTRY = new URL('../runner/pool-main.js', import.meta.url);
 /** A pool process that has not started its threads by then is killed and started again. */
@@ -420,24 +420,8 @@ export class ThreadExecutor extends SupervisedExecutor {
 
   recycle(pid: number, generation: number, requestedBy: string): RecycleResult {
     const pool = this.pools.get(pid);
-    if (!pool) {
-      return {
-        status: 'REJECTED',
-        outcome: `no pool process with pid ${pid} runs on this worker (it may have exited already): nothing changed`,
-      };
-    }
-    if (pool.generation !== generation) {
-      return {
-        status: 'REJECTED',
-        outcome: `pid ${pid} is generation ${pool.generation}, not ${generation}: the command names an older process, nothing changed`,
-      };
-    }
-    if (pool.state !== 'ACTIVE') {
-      return {
-        status: 'DONE',
-        outcome: `pid ${pid} generation ${generation} is already ${pool.state}`,
-      };
-    }
+    const refusal = recycleRefusal(pid, generation, pool, 'pool process');
+    if (refusal || !pool) return refusal as RecycleResult;
     this.drain(pool, 'PENDING_KILL', `recycle requested by ${requestedBy}`);
     const replacement = this.active;
     this.exitIfDrained(pool);

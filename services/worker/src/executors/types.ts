@@ -127,3 +127,35 @@ export interface RunSnapshotSource {
   startedAt: string;
   threadId?: number;
 }
+
+/**
+ * The checks every executor makes before recycling a process: it must exist and be the
+ * generation the command names (a stale click must not hit a newer process). Returns the answer
+ * when the command stops here, or undefined when the process is ACTIVE and may be recycled.
+ */
+export function recycleRefusal(
+  pid: number,
+  generation: number,
+  target: { generation: number; state: ProcessState } | undefined,
+  kind: string,
+): RecycleResult | undefined {
+  if (!target) {
+    return {
+      status: 'REJECTED',
+      outcome: `no ${kind} with pid ${pid} runs on this worker (it may have exited already): nothing changed`,
+    };
+  }
+  if (target.generation !== generation) {
+    return {
+      status: 'REJECTED',
+      outcome: `pid ${pid} is generation ${target.generation}, not ${generation}: the command names an older process, nothing changed`,
+    };
+  }
+  if (target.state !== 'ACTIVE') {
+    return {
+      status: 'DONE',
+      outcome: `pid ${pid} generation ${generation} is already ${target.state}`,
+    };
+  }
+  return undefined;
+}
