@@ -35,20 +35,7 @@ export async function startDynamo(port = 0, dataDir?: string): Promise<Emulator>
     deleteTableMs: 0,
     updateTableMs: 0,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  const actual = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${actual}`,
-    port: actual,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server, port);
 }
 
 export async function startSqs(port = 0): Promise<Emulator> {
@@ -101,6 +88,11 @@ export async function startCombinedEndpoint(
     });
     request.pipe(proxied);
   });
+  return listenOnLoopback(server, port);
+}
+
+/** Listens on 127.0.0.1 and returns an Emulator whose stop also cuts open keep-alive sockets. */
+async function listenOnLoopback(server: Server, port: number): Promise<Emulator> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
