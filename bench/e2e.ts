@@ -96,6 +96,7 @@ interface ModeResult {
     cpuMsPerExecution: { worker: number; localStack: number };
     coresBusy: { worker: number; localStack: number };
   };
+  throughputAt16: ModeResult['throughput'];
   executorThroughput: { executions: number; perSecond: number; concurrency: number };
   queueTimeMs: Summary;
   dispatchMs: Summary;
@@ -566,6 +567,21 @@ async function runMode(bench: Bench, mode: Mode, listener: EventListener, cpus: 
           note: 'process mode forks a fresh process for every execution: a recycle only marks the running child PENDING_KILL, and there is no replacement to wait for',
         };
   await worker.stop();
+  // The same burst with room for 16 at once (thread mode: 2 threads × 8 executions each).
+  log(`${mode}: end-to-end throughput at concurrency 16`);
+  const wide = bench.worker(
+    mode,
+    mode === 'thread'
+      ? {
+          WORKER_THREAD_POOL_SIZE: '2',
+          WORKER_EXECUTIONS_PER_THREAD: '8',
+          WORKER_MAX_CONCURRENCY: '16',
+        }
+      : { WORKER_MAX_CONCURRENCY: '16' },
+  );
+  await wide.online(60_000);
+  const throughput16 = await bench.burst(wide, QUICK ? 40 : mode === 'thread' ? 600 : 80);
+  await wide.stop();
   const memory: MemoryRun[] = [];
   for (const { concurrency, config, env } of memoryConfigs(mode, cpus)) {
     log(`${mode}: memory at concurrency ${concurrency} (${config})`);
@@ -576,6 +592,7 @@ async function runMode(bench: Bench, mode: Mode, listener: EventListener, cpus: 
     mode,
     startupMs,
     throughput: { ...throughput, concurrency: 4 },
+    throughputAt16: { ...throughput16, concurrency: 16 },
     executorThroughput: executor,
     queueTimeMs: paced.queue,
     dispatchMs: paced.dispatch,
@@ -611,9 +628,19 @@ function render(result: BenchResult): string {
       `${f(p!.throughput.perSecond, 1)} /s (${p!.throughput.executions} in ${f(p!.throughput.seconds, 1)} s)`,
     ],
     [
-      'CPU per execution in the burst: worker / local stack (emulators, control plane)',
+      'CPU per execution at concurrency 4: worker / local stack (emulators, control plane)',
       `${f(t!.throughput.cpuMsPerExecution.worker, 1)} / ${f(t!.throughput.cpuMsPerExecution.localStack, 1)} ms (cores busy ${f(t!.throughput.coresBusy.worker, 2)} / ${f(t!.throughput.coresBusy.localStack, 2)})`,
       `${f(p!.throughput.cpuMsPerExecution.worker, 1)} / ${f(p!.throughput.cpuMsPerExecution.localStack, 1)} ms (cores busy ${f(p!.throughput.coresBusy.worker, 2)} / ${f(p!.throughput.coresBusy.localStack, 2)})`,
+    ],
+    [
+      'end-to-end throughput, concurrency 16 (thread: 2 threads × 8)',
+      `${f(t!.throughputAt16.perSecond, 1)} /s (${t!.throughputAt16.executions} in ${f(t!.throughputAt16.seconds, 1)} s)`,
+      `${f(p!.throughputAt16.perSecond, 1)} /s (${p!.throughputAt16.executions} in ${f(p!.throughputAt16.seconds, 1)} s)`,
+    ],
+    [
+      'CPU per execution at concurrency 16: worker / local stack',
+      `${f(t!.throughputAt16.cpuMsPerExecution.worker, 1)} / ${f(t!.throughputAt16.cpuMsPerExecution.localStack, 1)} ms (cores busy ${f(t!.throughputAt16.coresBusy.worker, 2)} / ${f(t!.throughputAt16.coresBusy.localStack, 2)})`,
+      `${f(p!.throughputAt16.cpuMsPerExecution.worker, 1)} / ${f(p!.throughputAt16.cpuMsPerExecution.localStack, 1)} ms (cores busy ${f(p!.throughputAt16.coresBusy.worker, 2)} / ${f(p!.throughputAt16.coresBusy.localStack, 2)})`,
     ],
     [
       'executor-only throughput (no-op), concurrency 4',
