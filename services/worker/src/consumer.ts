@@ -214,6 +214,7 @@ export class Consumer {
       }
       await this.runMessage(message, parsed, queuedAt, attempt, release, stopKeepAlive);
     } catch (error) {
+      stopKeepAlive();
       if (this.stopped) {
         await this.returnMessage(message.ReceiptHandle, 'the worker is stopping').catch(() => {});
       } else {
@@ -334,6 +335,8 @@ export class Consumer {
     const receiptHandle = message.ReceiptHandle!;
     const context = { executionId, workflowId: workflow.id, attempt };
     if (this.stopped) {
+      // Stopped first, so that no extension lands after the message is given back.
+      stopKeepAlive();
       await this.returnMessage(receiptHandle, 'the worker is stopping');
       return;
     }
