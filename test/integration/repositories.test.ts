@@ -61,6 +61,20 @@ describe('executions repository (over HTTP against the DynamoDB emulator)', () =
     if (!again.claimed) expect(again.existing?.status).toBe('SUCCESS');
   });
 
+  it('keeps where a fast execution ran when its finish overtakes the placement write', async () => {
+    await stack.repos.executions.claim(claimInput('claim-4', 'worker-a'));
+    const done = await stack.repos.executions.finish('claim-4', 'worker-a', {
+      status: 'SUCCESS',
+      placement: { pid: 4242, threadId: 3, generation: 2 },
+    });
+    expect(done).toMatchObject({ pid: 4242, threadId: 3, generation: 2 });
+    // The late placement write finds the execution terminal and is refused, changing nothing.
+    await expect(
+      stack.repos.executions.setPlacement('claim-4', 'worker-a', { pid: 1, generation: 1 }),
+    ).rejects.toThrow();
+    expect(await stack.repos.executions.get('claim-4')).toMatchObject({ pid: 4242, generation: 2 });
+  });
+
   it('refuses a second submission with the same execution id', async () => {
     await stack.repos.executions.createQueued({ executionId: 'sub-1', workflowId: 'echo' });
     await expect(

@@ -533,6 +533,7 @@ export class Consumer {
           errorType: 'ExecutionStuck',
           errorMessage: info.message,
           logs: info.logs,
+          ...(placement ? { placement } : {}),
         }),
       context,
     );
@@ -571,21 +572,21 @@ export class Consumer {
   ): Promise<void> {
     const { repos, workerId, metrics, logger } = this.deps;
     const context = { executionId: flight.executionId, workflowId: flight.workflowId };
+    const placement = outcome.placement ?? flight.placement;
     const record = await this.retry(
       'recording the outcome',
       () =>
-        repos.executions.finish(
-          flight.executionId,
-          workerId,
-          outcome.status === 'SUCCESS'
+        repos.executions.finish(flight.executionId, workerId, {
+          ...(outcome.status === 'SUCCESS'
             ? { status: 'SUCCESS', output: outcome.output, logs: outcome.logs }
             : {
                 status: 'FAILED',
                 errorType: outcome.errorType,
                 errorMessage: outcome.errorMessage,
                 logs: outcome.logs,
-              },
-        ),
+              }),
+          ...(placement ? { placement } : {}),
+        }),
       context,
     );
     flight.recorded = true;

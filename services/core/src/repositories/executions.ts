@@ -52,6 +52,11 @@ export interface FinishInput {
   errorType?: ErrorType;
   errorMessage?: string;
   logs?: string[];
+  /**
+   * Where it ran. Written again with the outcome because the separate placement write can lose
+   * the race against a fast execution's finish (its condition wants RUNNING).
+   */
+  placement?: { pid: number; threadId?: number; generation: number };
 }
 
 export interface ListExecutionsQuery {
@@ -280,6 +285,15 @@ export class ExecutionsRepository {
       ':finishedAt': iso(now),
       ':now': now,
     };
+    if (input.placement) {
+      set.push('pid = :pid', 'generation = :gen');
+      values[':pid'] = input.placement.pid;
+      values[':gen'] = input.placement.generation;
+      if (input.placement.threadId !== undefined) {
+        set.push('threadId = :tid');
+        values[':tid'] = input.placement.threadId;
+      }
+    }
     for (const [field, value] of Object.entries(optional)) {
       names[`#${field}`] = field;
       if (value === undefined) remove.push(`#${field}`);
