@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   backoffDelay,
-  parseEvent,
+  parseEvents,
   RealtimeConnection,
   type ConnectionStatus,
 } from '../src/realtime/connection';
@@ -160,12 +160,21 @@ describe('backoff and parsing', () => {
     expect(backoffDelay(3, options, () => 1)).toBe(3200);
   });
 
-  it('accepts only known event types', () => {
-    expect(parseEvent(JSON.stringify({ type: 'execution_stuck', at: 'x' }))?.type).toBe(
-      'execution_stuck',
-    );
-    expect(parseEvent(JSON.stringify({ type: 'pong' }))).toBeUndefined();
-    expect(parseEvent('{')).toBeUndefined();
-    expect(parseEvent(42)).toBeUndefined();
+  it('accepts only known event types, one per frame or several in order', () => {
+    expect(parseEvents(JSON.stringify({ type: 'execution_stuck', at: 'x' }))).toMatchObject([
+      { type: 'execution_stuck' },
+    ]);
+    expect(
+      parseEvents(
+        JSON.stringify([
+          { type: 'execution_started', executionId: 'e1' },
+          { type: 'pong' },
+          { type: 'execution_finished', executionId: 'e1' },
+        ]),
+      ).map((event) => event.type),
+    ).toEqual(['execution_started', 'execution_finished']);
+    expect(parseEvents(JSON.stringify({ type: 'pong' }))).toEqual([]);
+    expect(parseEvents('{')).toEqual([]);
+    expect(parseEvents(42)).toEqual([]);
   });
 });

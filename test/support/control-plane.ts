@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import type { ApiErrorBody, WardenEvent, WorkerRecord } from '@warden/core';
-import { createLogger } from '@warden/core';
+import { createLogger, decodeEventFrame } from '@warden/core';
 import type { DepsOverrides } from '@warden/functions';
 import { runControlPlane, type RunningControlPlane } from '@warden/local/control-plane';
 import type { TestStack } from './stack.js';
@@ -114,9 +114,11 @@ export async function startControlPlane(
     const events: ReceivedEvent[] = [];
     const replies: unknown[] = [];
     socket.on('message', (data: Buffer) => {
-      const parsed = JSON.parse(data.toString()) as { type: string };
-      if (parsed.type === 'pong' || parsed.type === 'error') replies.push(parsed);
-      else events.push({ event: parsed as WardenEvent, receivedAt: Date.now() });
+      const receivedAt = Date.now();
+      for (const parsed of decodeEventFrame(data.toString()) as { type: string }[]) {
+        if (parsed.type === 'pong' || parsed.type === 'error') replies.push(parsed);
+        else events.push({ event: parsed as WardenEvent, receivedAt });
+      }
     });
     const listener: EventListener = {
       socket,

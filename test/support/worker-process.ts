@@ -14,6 +14,7 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import type { ExecutionRecord, WardenEvent, WorkerMode, WorkerRecord } from '@warden/core';
+import { decodeEventFrame } from '@warden/core';
 import type { TestStack } from './stack.js';
 import { waitFor } from './wait.js';
 
@@ -263,7 +264,7 @@ export async function startEventSink(stack: TestStack): Promise<EventSink> {
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
       if (request.method === 'POST' && request.url === `/@connections/${connectionId}`) {
-        events.push(JSON.parse(body) as WardenEvent);
+        events.push(...(decodeEventFrame(body) as WardenEvent[]));
       }
       response.writeHead(200).end();
     });

@@ -69,23 +69,25 @@ void _exhaustive;
 
 const KNOWN = new Set<string>(EVENT_TYPES);
 
-/** Parses one frame; undefined for anything that is not a known event. */
-export function parseEvent(data: unknown): WardenEvent | undefined {
-  if (typeof data !== 'string') return undefined;
+const isKnownEvent = (value: unknown): value is WardenEvent =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { type?: unknown }).type === 'string' &&
+  KNOWN.has((value as { type: string }).type);
+
+/**
+ * The known events in one frame, in order. A frame holds one event or, when several happened
+ * while the previous frame was on its way, an array of them; anything else (a pong) yields none.
+ */
+export function parseEvents(data: unknown): WardenEvent[] {
+  if (typeof data !== 'string') return [];
+  let value: unknown;
   try {
-    const value = JSON.parse(data) as { type?: unknown; at?: unknown };
-    if (
-      value &&
-      typeof value === 'object' &&
-      typeof value.type === 'string' &&
-      KNOWN.has(value.type)
-    ) {
-      return value as WardenEvent;
-    }
+    value = JSON.parse(data);
   } catch {
-    // Not JSON (a pong, say): nothing to apply.
+    return [];
   }
-  return undefined;
+  return (Array.isArray(value) ? value : [value]).filter(isKnownEvent);
 }
 
 export interface ConnectionStatus {
@@ -210,8 +212,7 @@ export class RealtimeConnection {
       void this.resync();
     };
     socket.onmessage = (message) => {
-      const event = parseEvent(message.data);
-      if (event) this.options.onEvent(event);
+      for (const event of parseEvents(message.data)) this.options.onEvent(event);
     };
     socket.onerror = () => {
       // A close event always follows; reconnection is handled there.

@@ -57,5 +57,11 @@ export function createManagementClient(
   region: string,
   callbackUrl: string,
 ): ApiGatewayManagementApiClient {
-  return new ApiGatewayManagementApiClient({ region, endpoint: callbackUrl, maxAttempts: 2 });
+  // Events go out one frame at a time, so a post that hangs must not hold up the next ones.
+  return new ApiGatewayManagementApiClient({
+    region,
+    endpoint: callbackUrl,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+  });
 }

@@ -108,3 +108,20 @@ export type EventInput = WardenEvent extends infer E
 
 /** API Gateway WebSocket frames are limited to 32 KB; stay well under. */
 export const MAX_EVENT_BYTES = 28 * 1024;
+
+/**
+ * A frame carries one event (a JSON object) or several, in the order they happened (a JSON
+ * array). Events that pile up while a frame is being posted go out together in the next one.
+ */
+export const MAX_FRAME_BYTES = 30 * 1024;
+
+/** The events in a frame, in order; anything that is not JSON yields none. */
+export function decodeEventFrame(frame: string): unknown[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(frame);
+  } catch {
+    return [];
+  }
+  return Array.isArray(value) ? value : [value];
+}
