@@ -116,6 +116,16 @@ const nav = (name: string) =>
   page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
 
 /**
+ * Waits until no element matches (an enter transition has finished), polling from the test:
+ * the app's CSP forbids the string evaluation `page.waitForFunction` would need in the page.
+ */
+const settled = (selector: string) =>
+  waitFor(`${selector} to finish`, async () => (await page.locator(selector).count()) === 0, {
+    timeoutMs: 10_000,
+    intervalMs: 50,
+  });
+
+/**
  * Opens a dialog. On a loaded machine a click can land while a page is still mounting and do
  * nothing; a person would click again, and so does this (three tries).
  */
@@ -265,9 +275,7 @@ describe('the admin app against the local stack', () => {
       .locator(`[data-role="running-execution"][data-execution-id="${sleeping}"]`)
       .waitFor();
     await page.locator('[data-testid="memory-chart"] canvas').waitFor();
-    await page.waitForFunction(
-      "document.querySelectorAll('.fade-enter-active, .swap-enter-active').length === 0",
-    );
+    await settled('.fade-enter-active, .swap-enter-active');
     await page.screenshot({ path: join(SCREENSHOTS, 'workers.png'), fullPage: true });
 
     // The stuck execution links to its record, which says why it failed.
@@ -377,7 +385,7 @@ describe('the admin app against the local stack', () => {
     const row = page.locator('[data-role="blacklist-row"][data-workflow-id="ignore-cancel"]');
     await row.getByText('2× stuck').waitFor();
     await row.getByText('Circuit breaker').waitFor();
-    await page.waitForFunction("document.querySelectorAll('.fade-enter-active').length === 0");
+    await settled('.fade-enter-active');
     await page.screenshot({ path: join(SCREENSHOTS, 'blacklist.png'), fullPage: true });
 
     await page.getByRole('button', { name: 'Remove ignore-cancel from the blacklist' }).click();

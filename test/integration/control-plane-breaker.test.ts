@@ -189,7 +189,11 @@ describe('the local scheduler', () => {
         { timeoutMs: 10_000, intervalMs: 100 },
       );
       expect(entry.reason).toBe('auto:stuck:5');
-      expect(scheduled.metricLines.length).toBeGreaterThanOrEqual(1);
+      // The sweep writes its fleet-health metrics after the trip is announced.
+      await waitFor('the sweep to report fleet health', () => scheduled.metricLines.length >= 1, {
+        timeoutMs: 5_000,
+        intervalMs: 50,
+      });
     } finally {
       await scheduled.stop();
     }
