@@ -69,9 +69,9 @@ describe('executions repository (over HTTP against the DynamoDB emulator)', () =
     });
     expect(done).toMatchObject({ pid: 4242, threadId: 3, generation: 2 });
     // The late placement write finds the execution terminal and is refused, changing nothing.
-    await expect(
-      stack.repos.executions.setPlacement('claim-4', 'worker-a', { pid: 1, generation: 1 }),
-    ).rejects.toThrow();
+    expect(
+      await stack.repos.executions.setPlacement('claim-4', 'worker-a', { pid: 1, generation: 1 }),
+    ).toBe(false);
     expect(await stack.repos.executions.get('claim-4')).toMatchObject({ pid: 4242, generation: 2 });
   });
 

@@ -209,30 +209,40 @@ export class ExecutionsRepository {
     }
   }
 
-  /** Records where an execution runs (pid, thread, generation) once the executor placed it. */
+  /**
+   * Records where an execution runs (pid, thread, generation) once the executor placed it; false
+   * when it is no longer RUNNING under this worker (a fast one may already be finished, and its
+   * outcome write carries the placement).
+   */
   async setPlacement(
     executionId: string,
     workerId: string,
     placement: { pid: number; threadId?: number; generation: number },
-  ): Promise<void> {
-    await this.dynamo.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { executionId },
-        ConditionExpression: 'leaseOwner = :me AND #status = :running',
-        UpdateExpression:
-          'SET pid = :pid, generation = :gen' +
-          (placement.threadId !== undefined ? ', threadId = :tid' : ''),
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':me': workerId,
-          ':running': 'RUNNING',
-          ':pid': placement.pid,
-          ':gen': placement.generation,
-          ...(placement.threadId !== undefined ? { ':tid': placement.threadId } : {}),
-        },
-      }),
-    );
+  ): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { executionId },
+          ConditionExpression: 'leaseOwner = :me AND #status = :running',
+          UpdateExpression:
+            'SET pid = :pid, generation = :gen' +
+            (placement.threadId !== undefined ? ', threadId = :tid' : ''),
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':me': workerId,
+            ':running': 'RUNNING',
+            ':pid': placement.pid,
+            ':gen': placement.generation,
+            ...(placement.threadId !== undefined ? { ':tid': placement.threadId } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   /** Extends the lease; false when this worker no longer holds it. */
