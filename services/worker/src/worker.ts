@@ -275,7 +275,16 @@ export class WorkerRuntime {
       },
     ).catch((error: unknown) => logger.warn({ err: error }, 'could not mark the worker OFFLINE'));
     await this.deps.taskProtection?.update(0);
-    await this.deps.publisher.publish({ type: 'worker_offline', workerId, reason });
+    // Best effort and last: events wait their turn behind earlier frames, so a slow events
+    // endpoint must not hold the exit past the deadline.
+    let giveUp: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.deps.publisher.publish({ type: 'worker_offline', workerId, reason }),
+      new Promise<void>((resolve) => {
+        giveUp = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      }),
+    ]);
+    clearTimeout(giveUp);
     logger.info({ reason, drained, tookMs: Date.now() - begunAt }, 'worker offline');
   }
 
