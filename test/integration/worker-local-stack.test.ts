@@ -107,8 +107,14 @@ describe('npm start with workers', () => {
     expect(record.output).toEqual({ echo: 7 });
     expect(['local-1', 'local-2']).toContain(record.workerId);
     dynamo.destroy();
-    // Worker output is forwarded, prefixed with the worker's id.
+    // Worker output is forwarded, prefixed with the worker's id; metric lines go to a file.
     expect(app.output()).toMatch(/^\[local-1\] \{/m);
+    const metricsLog = join(home, 'metrics.log');
+    expect(app.output()).toContain(`Metrics    ${metricsLog}`);
+    await waitFor('the execution metrics in metrics.log', () =>
+      readFileSync(metricsLog, 'utf8').includes('"ExecutionsSucceeded":1'),
+    );
+    expect(app.output()).not.toContain('"_aws"');
 
     const tree = descendants(app.child.pid!);
     // Two workers, each with its pool process.

@@ -6,6 +6,8 @@
  * it can never leave a pool process or execution child behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
@@ -54,6 +56,9 @@ export async function startWorkers(context: LocalContext): Promise<Component | u
   const clients = createAwsClients({ region: config.region });
   const repos = createRepositories(clients.dynamo, config.tables);
   const workers: RunningWorker[] = [];
+  // CloudWatch metric lines (EMF) would scroll the console every heartbeat; they go to a file.
+  const metricsFile = join(context.home, 'metrics.log');
+  const metrics = createWriteStream(metricsFile, { flags: 'a' });
 
   const stopOne = async (worker: RunningWorker): Promise<void> => {
     const { child } = worker;
@@ -78,12 +83,13 @@ export async function startWorkers(context: LocalContext): Promise<Component | u
           ? `${config.workerId}-${n}`
           : config.workerId
         : `local-${n}`;
-      workers.push(spawnWorker(workerId, env));
+      workers.push(spawnWorker(workerId, env, metrics));
     }
     await Promise.all(workers.map((worker) => waitOnline(worker, repos)));
   } catch (error) {
     await Promise.all(workers.map(stopOne));
     clients.destroy();
+    metrics.end();
     throw error;
   }
   clients.destroy();
@@ -103,15 +109,24 @@ export async function startWorkers(context: LocalContext): Promise<Component | u
     name: 'workers',
     banner: [
       `  Workers    ${count} × ${mode} mode: ${workers.map((w) => `${w.workerId} (pid ${w.pid})`).join(', ')}`,
+      `  Metrics    ${metricsFile}  (the workers' CloudWatch EMF lines)`,
     ],
     outputs: { Workers: workers.map((w) => ({ workerId: w.workerId, pid: w.pid, mode })) },
     stop: async () => {
       await Promise.all(workers.map(stopOne));
+      await new Promise<void>((resolve) => metrics.end(resolve));
     },
   };
 }
 
-function spawnWorker(workerId: string, env: NodeJS.ProcessEnv): RunningWorker {
+/** An Embedded Metric Format line: what CloudWatch turns into metrics in AWS. */
+const isMetricLine = (line: string): boolean => line.startsWith('{"_aws":');
+
+function spawnWorker(
+  workerId: string,
+  env: NodeJS.ProcessEnv,
+  metrics: WriteStream,
+): RunningWorker {
   const child = spawn(process.execPath, [WORKER_MAIN], {
     env: { ...env, WORKER_ID: workerId },
     // The IPC channel tells the worker if this process dies, so it stops instead of lingering.
@@ -124,7 +139,8 @@ function spawnWorker(workerId: string, env: NodeJS.ProcessEnv): RunningWorker {
     createInterface({ input: stream }).on('line', (line) => {
       tail.push(line);
       if (tail.length > 20) tail.shift();
-      process.stdout.write(`[${workerId}] ${line}\n`);
+      if (isMetricLine(line)) metrics.write(`${line}\n`);
+      else process.stdout.write(`[${workerId}] ${line}\n`);
     });
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
