@@ -41,7 +41,8 @@ async function freePort(): Promise<number> {
 }
 
 async function startStack(env: Record<string, string>): Promise<{ app: Spawned; home: string }> {
-  const home = mkdtempSync(join(tmpdir(), 'warden-home-'));
+  // Not created beforehand, as in a fresh clone: `npm start` makes $WARDEN_HOME itself.
+  const home = join(mkdtempSync(join(tmpdir(), 'warden-home-')), '.warden');
   const app = spawnNode(MAIN, {
     WARDEN_HOME: home,
     WARDEN_ADMIN_PORT: String(await freePort()),

@@ -6,7 +6,7 @@
  * it can never leave a pool process or execution child behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +58,11 @@ export async function startWorkers(context: LocalContext): Promise<Component | u
   const workers: RunningWorker[] = [];
   // CloudWatch metric lines (EMF) would scroll the console every heartbeat; they go to a file.
   const metricsFile = join(context.home, 'metrics.log');
+  mkdirSync(context.home, { recursive: true });
   const metrics = createWriteStream(metricsFile, { flags: 'a' });
+  metrics.on('error', (error) =>
+    logger.warn({ err: error, file: metricsFile }, 'cannot write metric lines; they are dropped'),
+  );
 
   const stopOne = async (worker: RunningWorker): Promise<void> => {
     const { child } = worker;
