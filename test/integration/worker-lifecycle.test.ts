@@ -2,14 +2,19 @@
  * The worker's life and death with real processes: kill -9 mid-execution, SIGTERM drains, and
  * refusing to start with a bad setting or a broken workflow module.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { isAlive } from '../support/processes.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { waitFor } from '../support/wait.js';
 import {
   MODES,
+  FAST_WORKER_ENV,
+  WORKER_MAIN,
   killAllWorkers,
   startWorker,
   submit,
@@ -120,5 +125,47 @@ describe('start-up checks', () => {
     expect(output).toMatch(/broken\.mjs: failed to load: SyntaxError/);
     expect(output).toContain('shape.mjs: id "no run here" is not valid');
     expect(output).toContain('run must be a function');
+  });
+});
+
+describe('a parent that dies', () => {
+  it('takes the worker with it even when it dies while the worker is still starting', async () => {
+    // A parent (as `npm start` is) that spawns a worker with an IPC channel and dies at once,
+    // before the worker has loaded its workflows.
+    const parent = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const { spawn } = require('node:child_process');
+         const child = spawn(process.execPath, [${JSON.stringify(WORKER_MAIN)}], {
+           stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+           detached: true,
+           env: { ...process.env, WARDEN_PARENT_PID: String(process.pid) },
+         });
+         process.stdout.write(String(child.pid));
+         process.exit(0);`,
+      ],
+      {
+        env: {
+          ...process.env,
+          ...stack.env,
+          ...FAST_WORKER_ENV,
+          USE_THREAD_WORKERS: 'true',
+          WORKER_ID: 'orphan',
+        },
+        encoding: 'utf8',
+      },
+    );
+    const pid = Number(parent.stdout);
+    expect(pid).toBeGreaterThan(0);
+    try {
+      await waitFor('the orphaned worker to exit', () => !isAlive(pid), { timeoutMs: 20_000 });
+    } finally {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Gone, as it should be.
+      }
+    }
   });
 });

@@ -132,7 +132,7 @@ function spawnWorker(
   metrics: WriteStream,
 ): RunningWorker {
   const child = spawn(process.execPath, [WORKER_MAIN], {
-    env: { ...env, WORKER_ID: workerId },
+    env: { ...env, WORKER_ID: workerId, WARDEN_PARENT_PID: String(process.pid) },
     // The IPC channel tells the worker if this process dies, so it stops instead of lingering.
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached: true,

@@ -26,6 +26,14 @@ import { WorkerMetrics } from './metrics.js';
 import { withRetry } from './retry.js';
 import { WorkerRuntime } from './worker.js';
 
+// Started by the local stack, which names itself in WARDEN_PARENT_PID and keeps an IPC channel
+// open: if it dies, stop too. It can die before this module runs, when no 'disconnect' listener
+// could hear it, so first check that it is still the parent.
+const parentPid = Number(process.env.WARDEN_PARENT_PID) || undefined;
+if (parentPid !== undefined && process.ppid !== parentPid) process.exit(0);
+let onParentGone = (): void => process.exit(0); // nothing taken from the queue yet
+if (process.channel) process.once('disconnect', () => onParentGone());
+
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(1);
@@ -103,8 +111,7 @@ const stop = (reason: string): void => {
 // `on`, not `once`: a second signal must not cut the drain short (ECS follows with SIGKILL anyway).
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));
-// Started by a parent with an IPC channel (the local stack): if that parent dies, stop too.
-if (process.channel) process.once('disconnect', () => stop('parent process exited'));
+onParentGone = () => stop('parent process exited');
 process.on('unhandledRejection', (error) => {
   logger.error({ err: error }, 'unhandled rejection (the worker keeps running)');
 });
