@@ -46,6 +46,13 @@ export interface ClaimInput {
   input?: unknown;
 }
 
+/** Where an execution runs: the process (the pool process in thread mode), thread and generation. */
+export interface ExecutionPlacement {
+  pid: number;
+  threadId?: number;
+  generation: number;
+}
+
 export interface FinishInput {
   status: Exclude<ExecutionStatus, 'QUEUED' | 'RUNNING'>;
   output?: unknown;
@@ -56,7 +63,7 @@ export interface FinishInput {
    * Where it ran. Written again with the outcome because the separate placement write can lose
    * the race against a fast execution's finish (its condition wants RUNNING).
    */
-  placement?: { pid: number; threadId?: number; generation: number };
+  placement?: ExecutionPlacement;
 }
 
 export interface ListExecutionsQuery {
@@ -106,6 +113,20 @@ const boundMessage = (message: string | undefined): string | undefined =>
   message && message.length > MAX_ERROR_MESSAGE_CHARS
     ? `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}…`
     : message;
+
+/** The SET clauses and values that record an execution's placement. */
+function placementClauses(placement: ExecutionPlacement): {
+  set: string[];
+  values: Record<string, unknown>;
+} {
+  const set = ['pid = :pid', 'generation = :gen'];
+  const values: Record<string, unknown> = { ':pid': placement.pid, ':gen': placement.generation };
+  if (placement.threadId !== undefined) {
+    set.push('threadId = :tid');
+    values[':tid'] = placement.threadId;
+  }
+  return { set, values };
+}
 
 export class ExecutionsRepository {
   constructor(
@@ -217,7 +238,25 @@ export class ExecutionsRepository {
   async setPlacement(
     executionId: string,
     workerId: string,
-    placement: { pid: number; threadId?: number; generation: number },
+    placement: ExecutionPlacement,
+  ): Promise<boolean> {
+    const { set, values } = placementClauses(placement);
+    return this.updateOwnRunning(executionId, workerId, set, values);
+  }
+
+  /** Extends the lease; false when this worker no longer holds it. */
+  async renewLease(executionId: string, workerId: string, leaseMs: number): Promise<boolean> {
+    return this.updateOwnRunning(executionId, workerId, ['leaseExpiresAt = :lease'], {
+      ':lease': this.clock() + leaseMs,
+    });
+  }
+
+  /** An update only the lease owner of a RUNNING execution may make; false when it no longer is. */
+  private async updateOwnRunning(
+    executionId: string,
+    workerId: string,
+    set: string[],
+    values: Record<string, unknown>,
   ): Promise<boolean> {
     try {
       await this.dynamo.send(
@@ -225,41 +264,9 @@ export class ExecutionsRepository {
           TableName: this.tableName,
           Key: { executionId },
           ConditionExpression: 'leaseOwner = :me AND #status = :running',
-          UpdateExpression:
-            'SET pid = :pid, generation = :gen' +
-            (placement.threadId !== undefined ? ', threadId = :tid' : ''),
+          UpdateExpression: `SET ${set.join(', ')}`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':me': workerId,
-            ':running': 'RUNNING',
-            ':pid': placement.pid,
-            ':gen': placement.generation,
-            ...(placement.threadId !== undefined ? { ':tid': placement.threadId } : {}),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  /** Extends the lease; false when this worker no longer holds it. */
-  async renewLease(executionId: string, workerId: string, leaseMs: number): Promise<boolean> {
-    try {
-      await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { executionId },
-          ConditionExpression: 'leaseOwner = :me AND #status = :running',
-          UpdateExpression: 'SET leaseExpiresAt = :lease',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':me': workerId,
-            ':running': 'RUNNING',
-            ':lease': this.clock() + leaseMs,
-          },
+          ExpressionAttributeValues: { ':me': workerId, ':running': 'RUNNING', ...values },
         }),
       );
       return true;
@@ -296,13 +303,9 @@ export class ExecutionsRepository {
       ':now': now,
     };
     if (input.placement) {
-      set.push('pid = :pid', 'generation = :gen');
-      values[':pid'] = input.placement.pid;
-      values[':gen'] = input.placement.generation;
-      if (input.placement.threadId !== undefined) {
-        set.push('threadId = :tid');
-        values[':tid'] = input.placement.threadId;
-      }
+      const placement = placementClauses(input.placement);
+      set.push(...placement.set);
+      Object.assign(values, placement.values);
     }
     for (const [field, value] of Object.entries(optional)) {
       names[`#${field}`] = field;
