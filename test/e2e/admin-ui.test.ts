@@ -5,13 +5,12 @@
  * the page shows. The steps share one stack and run in order.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { launchBrowser, type Browser } from '../support/browser.js';
-import { spawnNode, type Spawned } from '../support/processes.js';
+import { WITHOUT_RUNNER_BACKEND, freePort, spawnNode, type Spawned } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -39,14 +38,6 @@ let outputs: Outputs;
 let browser: Browser;
 let page: Page;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'admin-ui/dist/index.html'))) {
     throw new Error('The admin app is not built: run `npm run build` first (npm test does)');
@@ -64,13 +55,7 @@ beforeAll(async () => {
     WORKER_HEARTBEAT_INTERVAL_SECONDS: '1',
     CIRCUIT_BREAKER_INTERVAL_SECONDS: '1',
     LOG_LEVEL: 'warn',
-    // The test runner's own backend settings must not leak into the stack.
-    AWS_ENDPOINT_URL: undefined,
-    AWS_ENDPOINT_URL_SQS: undefined,
-    AWS_ENDPOINT_URL_DYNAMODB: undefined,
-    WARDEN_QUEUE_URL: undefined,
-    WARDEN_DLQ_URL: undefined,
-    WARDEN_TABLE_PREFIX: undefined,
+    ...WITHOUT_RUNNER_BACKEND,
   });
   const file = join(home, 'outputs.json');
   await waitFor(

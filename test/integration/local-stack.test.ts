@@ -9,7 +9,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutCommand, GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { descendants, isAlive, spawnNode, type Spawned } from '../support/processes.js';
+import {
+  WITHOUT_RUNNER_BACKEND,
+  descendants,
+  isAlive,
+  spawnNode,
+  type Spawned,
+} from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
 const MAIN = 'services/local/dist/main.js';
@@ -21,12 +27,7 @@ const running: Spawned[] = [];
 const baseEnv = (home: string): Record<string, string | undefined> => ({
   WARDEN_HOME: home,
   WARDEN_WORKERS: '0',
-  AWS_ENDPOINT_URL: undefined,
-  AWS_ENDPOINT_URL_SQS: undefined,
-  AWS_ENDPOINT_URL_DYNAMODB: undefined,
-  WARDEN_QUEUE_URL: undefined,
-  WARDEN_DLQ_URL: undefined,
-  WARDEN_TABLE_PREFIX: undefined,
+  ...WITHOUT_RUNNER_BACKEND,
 });
 
 function start(env: Record<string, string | undefined>, script = MAIN): Spawned {

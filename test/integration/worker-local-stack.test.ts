@@ -4,14 +4,20 @@
  * everything they started when the stack stops.
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { descendants, isAlive, spawnNode, type Spawned } from '../support/processes.js';
+import {
+  WITHOUT_RUNNER_BACKEND,
+  descendants,
+  freePort,
+  isAlive,
+  spawnNode,
+  type Spawned,
+} from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
 const MAIN = 'services/local/dist/main.js';
@@ -32,26 +38,13 @@ afterEach(async () => {
   }
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function startStack(env: Record<string, string>): Promise<{ app: Spawned; home: string }> {
   // Not created beforehand, as in a fresh clone: `npm start` makes $WARDEN_HOME itself.
   const home = join(mkdtempSync(join(tmpdir(), 'warden-home-')), '.warden');
   const app = spawnNode(MAIN, {
     WARDEN_HOME: home,
     WARDEN_ADMIN_PORT: String(await freePort()),
-    AWS_ENDPOINT_URL: undefined,
-    AWS_ENDPOINT_URL_SQS: undefined,
-    AWS_ENDPOINT_URL_DYNAMODB: undefined,
-    WARDEN_QUEUE_URL: undefined,
-    WARDEN_DLQ_URL: undefined,
-    WARDEN_TABLE_PREFIX: undefined,
+    ...WITHOUT_RUNNER_BACKEND,
     WORKER_ID: undefined,
     WORKER_POLL_WAIT_SECONDS: '1',
     ...env,

@@ -1,6 +1,29 @@
 /** Helpers for tests that run Warden's real entrypoints as child processes. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+/**
+ * For `npm start` under test: unsets the test runner's own backend settings so they do not leak
+ * into the stack, which then starts its own emulators.
+ */
+export const WITHOUT_RUNNER_BACKEND: Record<string, undefined> = {
+  AWS_ENDPOINT_URL: undefined,
+  AWS_ENDPOINT_URL_SQS: undefined,
+  AWS_ENDPOINT_URL_DYNAMODB: undefined,
+  WARDEN_QUEUE_URL: undefined,
+  WARDEN_DLQ_URL: undefined,
+  WARDEN_TABLE_PREFIX: undefined,
+};
+
+/** A loopback port free at the time of asking. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 export interface Spawned {
   child: ChildProcess;
