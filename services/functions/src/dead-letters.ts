@@ -7,7 +7,7 @@
  * WorkerLost with a message that says how to run it again.
  */
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { ID_PATTERN, QUEUES, type ExecutionRecord } from '@warden/core';
+import { QUEUES, executionIdOf, type ExecutionRecord } from '@warden/core';
 import type { ControlPlaneDeps } from './deps.js';
 
 /** Bounds one sweep's reading: at most this many ReceiveMessage calls of 10 messages. */
@@ -18,23 +18,6 @@ export interface ReconciledExecution {
   workflowId: string;
   /** What the record was before: RUNNING (lease expired) or QUEUED (never claimed). */
   was: 'RUNNING' | 'QUEUED';
-}
-
-/**
- * The execution a work message is for, derived exactly as the worker's consumer does: the body's
- * `executionId` when it is a valid id, otherwise the SQS message id.
- */
-export function executionIdOf(message: Message): string | undefined {
-  try {
-    const body: unknown = JSON.parse(message.Body ?? '');
-    if (typeof body === 'object' && body !== null) {
-      const id = (body as Record<string, unknown>).executionId;
-      if (typeof id === 'string' && ID_PATTERN.test(id)) return id;
-    }
-  } catch {
-    // Not JSON: the worker falls back to the message id too.
-  }
-  return message.MessageId;
 }
 
 export function workerLostMessage(record: ExecutionRecord): string {
