@@ -27,11 +27,11 @@ import type { WorkQueue } from './work-queue.js';
 export interface ConsumerDeps {
   config: WorkerConfig;
   queue: WorkQueue;
-  repos: Repositories;
-  executor: Executor;
-  catalog: WorkflowCatalog;
-  publisher: EventPublisher;
-  metrics: WorkerMetrics;
+  repos: Pick<Repositories, 'executions' | 'stuck' | 'blacklist'>;
+  executor: Pick<Executor, 'freeSlots' | 'execute'>;
+  catalog: Pick<WorkflowCatalog, 'get' | 'ids'>;
+  publisher: Pick<EventPublisher, 'publish'>;
+  metrics: Pick<WorkerMetrics, 'emit'>;
   logger: Logger;
   workerId: string;
   mode: WorkerMode;
@@ -154,6 +154,8 @@ export class Consumer {
     const stopKeepAlive = (): void => clearInterval(keepAlive);
     try {
       if (this.stopped) {
+        // Stopped first, so that no extension lands after the message is given back.
+        stopKeepAlive();
         await this.returnMessage(message.ReceiptHandle, 'the worker is stopping');
         return;
       }
