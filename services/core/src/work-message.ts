@@ -26,3 +26,17 @@ export function executionIdOf(message: QueueMessageLike): string | undefined {
   }
   return message.MessageId;
 }
+
+/** The body's `workflowId` when it is a valid id (whether or not any worker runs it). */
+export function workflowIdOf(message: QueueMessageLike): string | undefined {
+  try {
+    const body: unknown = JSON.parse(message.Body ?? '');
+    if (typeof body === 'object' && body !== null) {
+      const id = (body as Record<string, unknown>).workflowId;
+      if (typeof id === 'string' && ID_PATTERN.test(id)) return id;
+    }
+  } catch {
+    // Not JSON: it names no workflow.
+  }
+  return undefined;
+}

@@ -228,7 +228,7 @@ export class Consumer {
       context,
     );
     if (blacklisted) {
-      await this.recorder.refuse(receiptHandle, {
+      await this.recorder.refuse(message, {
         executionId,
         workflowId: workflow.id,
         queuedAt,
@@ -257,7 +257,11 @@ export class Consumer {
     );
     stopKeepAlive();
     if (!claim.claimed) {
-      await this.claimRefused(receiptHandle, executionId, claim.existing);
+      if (claim.existing && claim.existing.workflowId !== workflow.id) {
+        await this.recorder.conflict(message, executionId, workflow.id, claim.existing.workflowId);
+      } else {
+        await this.claimRefused(receiptHandle, executionId, claim.existing);
+      }
       return;
     }
     const record = claim.record;

@@ -19,6 +19,9 @@ import type { WorkerMetrics } from './metrics.js';
 import { withRetry } from './retry.js';
 import type { WorkQueue } from './work-queue.js';
 
+/** The dead-letter `warden.errorType` of a message that reuses another workflow's execution id. */
+export const ID_CONFLICT = 'ExecutionIdConflict';
+
 /** One claimed execution whose message this worker holds. */
 export interface Flight {
   executionId: string;
@@ -189,15 +192,22 @@ export class OutcomeRecorder {
   }
 
   /** A blacklisted workflow: FAILED/WorkflowBlacklisted, then the message goes. */
-  async refuse(receiptHandle: string, refusal: Refusal): Promise<void> {
+  async refuse(message: Message, refusal: Refusal): Promise<void> {
     const { repos, metrics, logger, workerId } = this.deps;
     const context = { executionId: refusal.executionId, workflowId: refusal.workflowId };
-    await this.retry(
+    const recorded = await this.retry(
       'recording a refused execution',
       () => repos.executions.failUnrun({ ...refusal, errorType: 'WorkflowBlacklisted' }),
       context,
     );
-    await this.deps.queue.delete(receiptHandle, refusal.executionId);
+    if (!recorded) {
+      const owner = await this.ownerOf(refusal.executionId, refusal.workflowId, context);
+      if (owner) {
+        await this.conflict(message, refusal.executionId, refusal.workflowId, owner);
+        return;
+      }
+    }
+    await this.deps.queue.delete(message.ReceiptHandle!, refusal.executionId);
     this.publish({ type: 'queue_changed', change: 'refused', ...context });
     this.publish({
       type: 'execution_finished',
@@ -213,6 +223,32 @@ export class OutcomeRecorder {
     logger.info(context, 'refused an execution of a blacklisted workflow');
   }
 
+  /**
+   * A message whose execution id names an execution of another workflow: it goes to the
+   * dead-letter queue with the reason, and that execution's record is left exactly as it is.
+   */
+  async conflict(
+    message: Message,
+    executionId: string,
+    workflowId: string,
+    ownerWorkflowId: string,
+  ): Promise<void> {
+    const { logger, workerId, queue } = this.deps;
+    const reason = `execution id "${executionId}" belongs to an execution of workflow "${ownerWorkflowId}", but this message is for workflow "${workflowId}"; it was not run and that execution was left as it is. Send it again with a new execution id.`;
+    await queue.deadLetter(message.Body || '(empty body)', {
+      'warden.errorType': ID_CONFLICT,
+      'warden.errorMessage': reason.slice(0, 1000),
+      'warden.executionId': executionId,
+      'warden.sourceMessageId': message.MessageId ?? 'unknown',
+      'warden.workerId': workerId,
+    });
+    await queue.delete(message.ReceiptHandle!, executionId);
+    logger.warn(
+      { executionId, workflowId, ownerWorkflowId, reason },
+      "moved a message that reuses another workflow's execution id to the dead-letter queue",
+    );
+  }
+
   /** Records why a message is invalid, sends a copy to the dead-letter queue, deletes it. */
   async deadLetter(
     message: Message,
@@ -222,7 +258,7 @@ export class OutcomeRecorder {
   ): Promise<void> {
     const { repos, metrics, logger, workerId, queue } = this.deps;
     const context = { executionId: rejection.executionId, workflowId: rejection.workflowId };
-    await this.retry(
+    const recorded = await this.retry(
       'recording an invalid message',
       () =>
         repos.executions.failUnrun({
@@ -236,30 +272,53 @@ export class OutcomeRecorder {
         }),
       context,
     );
+    // Not recorded: the id may name another workflow's execution, which must stay as it is.
+    const owner = recorded
+      ? undefined
+      : await this.ownerOf(rejection.executionId, rejection.workflowId, context);
+    const errorMessage = owner
+      ? `${rejection.errorMessage}; execution id "${rejection.executionId}" belongs to an execution of workflow "${owner}", which was left as it is`
+      : rejection.errorMessage;
     await queue.deadLetter(message.Body || '(empty body)', {
       'warden.errorType': rejection.errorType,
-      'warden.errorMessage': rejection.errorMessage.slice(0, 1000),
+      'warden.errorMessage': errorMessage.slice(0, 1000),
       'warden.executionId': rejection.executionId,
       'warden.sourceMessageId': message.MessageId ?? 'unknown',
       'warden.workerId': workerId,
     });
     await queue.delete(message.ReceiptHandle!, rejection.executionId);
-    this.publish({ type: 'queue_changed', change: 'dead_lettered', ...context });
-    this.publish({
-      type: 'execution_finished',
-      ...context,
-      workerId,
-      status: 'FAILED',
-      errorType: rejection.errorType,
-    });
-    metrics.emit(
-      { [WORKER_METRICS.executionsFailed]: 1 },
-      { ...context, errorType: rejection.errorType },
-    );
+    if (!owner) {
+      this.publish({ type: 'queue_changed', change: 'dead_lettered', ...context });
+      this.publish({
+        type: 'execution_finished',
+        ...context,
+        workerId,
+        status: 'FAILED',
+        errorType: rejection.errorType,
+      });
+      metrics.emit(
+        { [WORKER_METRICS.executionsFailed]: 1 },
+        { ...context, errorType: rejection.errorType },
+      );
+    }
     logger.warn(
-      { ...context, errorType: rejection.errorType, reason: rejection.errorMessage },
+      { ...context, errorType: rejection.errorType, reason: errorMessage },
       'moved an invalid message to the dead-letter queue',
     );
+  }
+
+  /** The workflow that owns `executionId` when it is not `workflowId`, else undefined. */
+  private async ownerOf(
+    executionId: string,
+    workflowId: string,
+    context: Record<string, unknown>,
+  ): Promise<string | undefined> {
+    const existing = await this.retry(
+      'reading an execution',
+      () => this.deps.repos.executions.get(executionId),
+      context,
+    );
+    return existing && existing.workflowId !== workflowId ? existing.workflowId : undefined;
   }
 
   private retry<T>(what: string, call: () => Promise<T>, context: Record<string, unknown>) {

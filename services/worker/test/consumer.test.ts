@@ -154,3 +154,33 @@ describe('duplicate deliveries', () => {
     expect(h.executor.runs).toHaveLength(0);
   });
 });
+
+describe('reused execution ids', () => {
+  it("dead-letters a message naming another workflow's execution and leaves that record as it is", async () => {
+    const owned = {
+      executionId: 'e1',
+      workflowId: 'w',
+      status: 'QUEUED' as const,
+      queuedAt: '2026-01-01T00:00:00.000Z',
+      input: { for: 'w' },
+    };
+    h.executions.records.set('e1', { ...owned });
+    h.consumer.start();
+    const known = message({ workflowId: 'other', executionId: 'e1' });
+    const unknown = message({ workflowId: 'nope', executionId: 'e1' });
+    h.queue.push(known, unknown);
+    await tick();
+    expect(h.executor.runs).toHaveLength(0);
+    expect(h.executions.records.get('e1')).toEqual(owned);
+    const reasons = h.queue.deadLettered.map((letter) => letter.attributes['warden.errorType']);
+    expect(reasons.sort()).toEqual(['ExecutionIdConflict', 'UnknownWorkflow']);
+    expect(h.script.log).toContain(`delete ${known.ReceiptHandle}`);
+    expect(h.script.log).toContain(`delete ${unknown.ReceiptHandle}`);
+
+    h.queue.push(message({ workflowId: 'w', executionId: 'e1' }));
+    await tick();
+    expect(h.executor.runs.map((run) => run.job)).toMatchObject([
+      { executionId: 'e1', workflowId: 'w', input: undefined },
+    ]);
+  });
+});

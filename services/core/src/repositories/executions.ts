@@ -190,8 +190,10 @@ export class ExecutionsRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { executionId: input.executionId },
+          // Only a record of the same workflow: a message that reuses another workflow's id must
+          // neither run under that record (with its stored input) nor take it over.
           ConditionExpression:
-            'attribute_not_exists(executionId) OR #status = :queued OR (#status = :running AND leaseExpiresAt < :now) OR (#status = :failed AND attribute_exists(deadLetteredAt))',
+            'attribute_not_exists(executionId) OR (workflowId = :workflowId AND (#status = :queued OR (#status = :running AND leaseExpiresAt < :now) OR (#status = :failed AND attribute_exists(deadLetteredAt))))',
           UpdateExpression:
             'SET #status = :running, workflowId = :workflowId, workerId = :workerId, leaseOwner = :workerId, leaseExpiresAt = :lease, attempt = :attempt, startedAt = :startedAt, startedMs = :now, queuedAt = if_not_exists(queuedAt, :queuedAt), timeoutSeconds = :timeout, expiresAt = :expires, #input = if_not_exists(#input, :input) REMOVE errorType, errorMessage, finishedAt, #output, durationMs, pid, threadId, generation, deadLetteredAt',
           ExpressionAttributeNames: { '#status': 'status', '#input': 'input', '#output': 'output' },
@@ -336,7 +338,7 @@ export class ExecutionsRepository {
 
   /**
    * Records a FAILED execution that never ran (invalid message, blacklisted workflow). Never
-   * overwrites a record that is running or finished.
+   * overwrites a record that is running or finished, nor one of another workflow.
    */
   async failUnrun(input: {
     executionId: string;
@@ -353,7 +355,8 @@ export class ExecutionsRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { executionId: input.executionId },
-          ConditionExpression: 'attribute_not_exists(executionId) OR #status = :queued',
+          ConditionExpression:
+            'attribute_not_exists(executionId) OR (#status = :queued AND workflowId = :workflowId)',
           UpdateExpression:
             'SET #status = :failed, workflowId = :workflowId, errorType = :errorType, errorMessage = :errorMessage, finishedAt = :now, queuedAt = if_not_exists(queuedAt, :queuedAt), attempt = :attempt, expiresAt = :expires, #input = if_not_exists(#input, :input)',
           ExpressionAttributeNames: { '#status': 'status', '#input': 'input' },
@@ -381,11 +384,12 @@ export class ExecutionsRepository {
   /**
    * Fails an execution whose message SQS moved to the dead-letter queue while nobody held it:
    * RUNNING under the expired lease the caller observed (pass it), or QUEUED and never claimed
-   * (pass undefined). Any other state, a renewed lease included, refuses the write and returns
-   * undefined. The record is marked `deadLetteredAt` so that a redriven message may claim it again.
+   * (pass undefined), and of `workflowId` (the message's). Any other state, a renewed lease or
+   * another workflow's record included, refuses the write and returns undefined. The record is marked `deadLetteredAt` so that a redriven message may claim it again.
    */
   async failDeadLettered(
     executionId: string,
+    workflowId: string,
     observedLeaseExpiresAt: number | undefined,
     errorMessage: string,
   ): Promise<ExecutionRecord | undefined> {
@@ -396,9 +400,11 @@ export class ExecutionsRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { executionId },
-          ConditionExpression: running
-            ? '#status = :running AND leaseExpiresAt = :observed AND leaseExpiresAt < :now'
-            : '#status = :queued',
+          ConditionExpression:
+            'workflowId = :workflowId AND ' +
+            (running
+              ? '#status = :running AND leaseExpiresAt = :observed AND leaseExpiresAt < :now'
+              : '#status = :queued'),
           UpdateExpression:
             'SET #status = :failed, errorType = :errorType, errorMessage = :errorMessage, finishedAt = :finishedAt, deadLetteredAt = :finishedAt' +
             (running ? ', durationMs = :now - startedMs' : '') +
@@ -406,6 +412,7 @@ export class ExecutionsRepository {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':failed': 'FAILED',
+            ':workflowId': workflowId,
             ':errorType': 'WorkerLost',
             ':errorMessage': boundMessage(errorMessage),
             ':finishedAt': iso(now),

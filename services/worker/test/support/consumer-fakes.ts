@@ -148,9 +148,10 @@ export class FakeExecutions {
     const existing = this.records.get(input.executionId);
     const claimable =
       !existing ||
-      existing.status === 'QUEUED' ||
-      (existing.status === 'RUNNING' && (existing.leaseExpiresAt ?? 0) < now) ||
-      (existing.status === 'FAILED' && existing.deadLetteredAt !== undefined);
+      (existing.workflowId === input.workflowId && existing.status === 'QUEUED') ||
+      (existing.workflowId === input.workflowId &&
+        ((existing.status === 'RUNNING' && (existing.leaseExpiresAt ?? 0) < now) ||
+          (existing.status === 'FAILED' && existing.deadLetteredAt !== undefined)));
     if (!claimable) return { claimed: false, existing: existing && { ...existing } };
     const record: ExecutionRecord = {
       ...existing,
@@ -216,7 +217,9 @@ export class FakeExecutions {
   }): Promise<boolean> {
     this.script.log.push(`fail-unrun ${input.executionId} ${input.errorType}`);
     const existing = this.records.get(input.executionId);
-    if (existing && existing.status !== 'QUEUED') return false;
+    if (existing && (existing.status !== 'QUEUED' || existing.workflowId !== input.workflowId)) {
+      return false;
+    }
     this.records.set(input.executionId, {
       ...existing,
       executionId: input.executionId,
