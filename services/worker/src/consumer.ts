@@ -5,6 +5,7 @@
  * and the lease alive while it runs. The terminal paths (records, then the message) live in
  * `OutcomeRecorder`, the queue calls in `WorkQueue`, the message rules in `parseMessage`.
  */
+import { randomUUID } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
 import {
   WORKER_METRICS,
@@ -240,6 +241,9 @@ export class Consumer {
     }
     const timeoutSeconds =
       parsed.timeoutSeconds ?? workflow.timeoutSeconds ?? config.defaultTimeoutSeconds;
+    // One token for this delivery's claim and all its retries: a retry after a lost answer finds
+    // its own lease and claims again instead of taking it for another worker's.
+    const claimToken = randomUUID();
     const claim = await this.retry(
       'claiming the execution',
       () =>
@@ -252,6 +256,7 @@ export class Consumer {
           queuedAt,
           timeoutSeconds,
           input: parsed.input,
+          claimToken,
         }),
       context,
     );

@@ -184,3 +184,16 @@ describe('reused execution ids', () => {
     ]);
   });
 });
+
+describe('claiming', () => {
+  it('runs its own message when a claim is retried after its answer was lost', async () => {
+    h.executions.failSecondClaimWrite = 1;
+    h.consumer.start();
+    const received = message({ workflowId: 'w', executionId: 'e1' });
+    h.queue.push(received);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(h.script.log.filter((entry) => entry === 'claim e1')).toHaveLength(2);
+    expect(h.script.log).not.toContain(`delay ${received.ReceiptHandle} 21`);
+    expect(h.executor.runs.map((run) => run.job.executionId)).toEqual(['e1']);
+  });
+});

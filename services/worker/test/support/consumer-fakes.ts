@@ -130,6 +130,7 @@ export class FakeExecutions {
   readonly records = new Map<string, ExecutionRecord>();
   /** Makes the next `claim` calls fail after their first write, as a dropped connection would. */
   failSecondClaimWrite = 0;
+  private readonly tokens = new Map<string, string | undefined>();
 
   constructor(
     private readonly script: Script,
@@ -151,6 +152,9 @@ export class FakeExecutions {
       (existing.workflowId === input.workflowId && existing.status === 'QUEUED') ||
       (existing.workflowId === input.workflowId &&
         ((existing.status === 'RUNNING' && (existing.leaseExpiresAt ?? 0) < now) ||
+          (existing.status === 'RUNNING' &&
+            existing.leaseOwner === input.workerId &&
+            this.tokens.get(input.executionId) === input.claimToken) ||
           (existing.status === 'FAILED' && existing.deadLetteredAt !== undefined)));
     if (!claimable) return { claimed: false, existing: existing && { ...existing } };
     const record: ExecutionRecord = {
@@ -168,6 +172,7 @@ export class FakeExecutions {
       input: existing && 'input' in existing ? existing.input : (input.input ?? null),
     };
     this.records.set(input.executionId, record);
+    this.tokens.set(input.executionId, input.claimToken);
     if (this.failSecondClaimWrite > 0) {
       this.failSecondClaimWrite--;
       throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
