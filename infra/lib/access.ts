@@ -72,17 +72,18 @@ export const ACCESS: Record<Component, ComponentAccess> = {
   },
   // services/functions circuit-breaker.ts: config, stuck records in the window, counter resets
   // and the blacklist, execution counts (stuck rate), workers (fleet health); trips add entries.
-  // dead-letters.ts peeks at the dead-letter queue and fails the executions it finds abandoned.
+  // dead-letters.ts peeks at the dead-letter queue and fails the executions it finds abandoned;
+  // lost-workers.ts marks workers LOST and fails the executions under their expired leases.
   circuitBreaker: {
     ...nothing,
-    read: ['SystemConfig', 'StuckRecords', 'Workers'],
-    readWrite: ['Blacklist', 'Executions', ...PUBLISHER_TABLES],
+    read: ['SystemConfig', 'StuckRecords'],
+    readWrite: ['Blacklist', 'Executions', 'Workers', ...PUBLISHER_TABLES],
     queues: ['peekDeadLetter'],
     publishesEvents: true,
     notifies: true,
   },
   // services/functions http/routes: submit (record + send), executions, workers (recycle
-  // commands, mark a stopped worker), queue depths, stuck history, blacklist, config.
+  // commands, mark a stopped worker, dismiss a lost one), queue depths, stuck history, blacklist, config.
   adminApi: {
     ...nothing,
     read: ['StuckRecords'],

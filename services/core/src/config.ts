@@ -307,6 +307,11 @@ export interface ControlPlaneConfig extends SharedConfig, QueueConfig, EventsCon
   silentWorkerMs: number;
   /** A process DRAINING for longer is reported in the fleet health. */
   drainingAlarmMs: number;
+  /**
+   * A worker without a heartbeat for this long is marked LOST by the sweep: it leaves the silent
+   * and draining counts and the RUNNING executions under its expired leases are failed.
+   */
+  lostWorkerMs: number;
 }
 
 export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConfig {
@@ -346,7 +351,13 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
       reader.get('CIRCUIT_BREAKER_INTERVAL_SECONDS', decimal(0.5, 3600), 60) * 1000,
     silentWorkerMs: reader.get('WORKER_SILENT_AFTER_SECONDS', decimal(1, 86_400), 300) * 1000,
     drainingAlarmMs: reader.get('DRAINING_ALARM_SECONDS', decimal(1, 7 * 86_400), 3600) * 1000,
+    lostWorkerMs: reader.get('WORKER_LOST_AFTER_SECONDS', decimal(1, 86_400), 900) * 1000,
   };
+  if (config.lostWorkerMs <= config.silentWorkerMs) {
+    reader.problems.push(
+      `WORKER_LOST_AFTER_SECONDS=${config.lostWorkerMs / 1000} must be greater than WORKER_SILENT_AFTER_SECONDS=${config.silentWorkerMs / 1000}: a worker is silent before it is lost`,
+    );
+  }
   if (authMode === 'token' && !config.adminToken) {
     reader.problems.push(
       'WARDEN_ADMIN_TOKEN is required when WARDEN_AUTH_MODE=token: expected at least 16 characters without spaces',

@@ -114,4 +114,32 @@ describe('control-plane configuration', () => {
         .circuitBreakerIntervalMs,
     ).toBe(60_000);
   });
+
+  it('marks workers lost after WORKER_LOST_AFTER_SECONDS (900 s by default), longer than silent', () => {
+    const base = { ...queues, WARDEN_ADMIN_TOKEN: 'x'.repeat(32) };
+    expect(loadControlPlaneConfig(base).lostWorkerMs).toBe(900_000);
+    expect(
+      loadControlPlaneConfig({
+        ...base,
+        WORKER_SILENT_AFTER_SECONDS: '1',
+        WORKER_LOST_AFTER_SECONDS: '3',
+      }),
+    ).toMatchObject({
+      lostWorkerMs: 3000,
+    });
+    expect(
+      problemsOf(() => loadControlPlaneConfig({ ...base, WORKER_LOST_AFTER_SECONDS: 'soon' })),
+    ).toEqual(['WORKER_LOST_AFTER_SECONDS="soon" is not valid: expected a number from 1 to 86400']);
+    expect(
+      problemsOf(() =>
+        loadControlPlaneConfig({
+          ...base,
+          WORKER_SILENT_AFTER_SECONDS: '600',
+          WORKER_LOST_AFTER_SECONDS: '300',
+        }),
+      ),
+    ).toEqual([
+      'WORKER_LOST_AFTER_SECONDS=300 must be greater than WORKER_SILENT_AFTER_SECONDS=600: a worker is silent before it is lost',
+    ]);
+  });
 });
