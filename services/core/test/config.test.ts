@@ -101,6 +101,41 @@ describe('shared configuration', () => {
   });
 });
 
+describe('what workflows may see', () => {
+  it('reads WORKFLOW_ENV_ALLOW and refuses worker settings and credentials in it', () => {
+    expect(
+      loadWorkerConfig({ ...queues, WORKFLOW_ENV_ALLOW: 'TEAM, PATH,TEAM' }).workflowEnvAllow,
+    ).toEqual(['TEAM', 'PATH']);
+    for (const bad of [
+      'WARDEN_ADMIN_TOKEN',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+      'not-a-name',
+    ]) {
+      expect(
+        problemsOf(() => loadWorkerConfig({ ...queues, WORKFLOW_ENV_ALLOW: `TEAM,${bad}` }))[0],
+      ).toMatch(
+        /^WORKFLOW_ENV_ALLOW=".*" is not valid: expected a comma-separated list of environment variable names/,
+      );
+    }
+  });
+
+  it('takes a workflow role ARN or a pair of emulator keys, not both', () => {
+    expect(
+      loadWorkerConfig({ ...queues, WORKFLOW_ROLE_ARN: 'arn:aws:iam::123456789012:role/wf' })
+        .workflowRoleArn,
+    ).toBe('arn:aws:iam::123456789012:role/wf');
+    expect(problemsOf(() => loadWorkerConfig({ ...queues, WORKFLOW_ROLE_ARN: 'wf' }))[0]).toBe(
+      'WORKFLOW_ROLE_ARN="wf" is not valid: expected an IAM role ARN',
+    );
+    expect(
+      problemsOf(() => loadWorkerConfig({ ...queues, WORKFLOW_AWS_ACCESS_KEY_ID: 'k' })),
+    ).toEqual([
+      'WORKFLOW_AWS_ACCESS_KEY_ID and WORKFLOW_AWS_SECRET_ACCESS_KEY go together: set both or neither',
+    ]);
+  });
+});
+
 describe('control-plane configuration', () => {
   it('requires an admin token in token mode and Cognito ids in cognito mode', () => {
     expect(problemsOf(() => loadControlPlaneConfig(queues))[0]).toMatch(
