@@ -30,6 +30,7 @@ import {
   type Executor,
   type ExecutorOptions,
   type WorkflowCatalog,
+  workflowEnvironment,
 } from '@warden/worker';
 import { SAMPLES_DIR } from '@warden/workflows';
 
@@ -60,6 +61,12 @@ function makeExecutor(config: ExecutorConfig, catalog: WorkflowCatalog, logger: 
     executionsPerThread: config.perThread,
     maxExecutionsPerProcess: 10_000_000,
     maxProcessMemoryMb: 65_536,
+    // sdk-io calls the emulator: runners get the workflow credentials the local stack gives.
+    runnerEnv: () =>
+      workflowEnvironment(process.env, [], {
+        accessKeyId: 'workflow-local',
+        secretAccessKey: 'workflow-local',
+      }),
   };
   return createExecutor(config.thread, options);
 }

@@ -3,6 +3,7 @@ import {
   applyFleetEvent,
   emptyFleet,
   isLive,
+  isSilent,
   queueHasNoConsumer,
   type FleetState,
 } from '../src/stores/fleet-reducer';
@@ -180,6 +181,30 @@ describe('the fleet event reducer', () => {
       processes: [],
       offlineReason: 'SIGTERM',
     });
+  });
+
+  it('marks a worker lost (not silent) on worker_lost and drops it on worker_dismissed', () => {
+    const state = fleetWithOneWorker();
+    applyFleetEvent(state, {
+      type: 'worker_lost',
+      workerId: 'worker-a',
+      lastHeartbeatAt: AT,
+      failedExecutions: ['ex-1'],
+      at: AT,
+    });
+    expect(state.workers['worker-a']).toMatchObject({
+      status: 'LOST',
+      health: 'lost',
+      processes: [],
+    });
+    expect(isSilent(state.workers['worker-a']!, Date.parse(AT) + 3_600_000, 60_000)).toBe(false);
+    applyFleetEvent(state, {
+      type: 'worker_dismissed',
+      workerId: 'worker-a',
+      dismissedBy: 'admin',
+      at: AT,
+    });
+    expect(state.workers['worker-a']).toBeUndefined();
   });
 
   it('takes refused and dead-lettered messages off the queue', () => {

@@ -275,4 +275,31 @@ describe('the Workers view', () => {
     api.refuseSockets = false;
     await live();
   });
+
+  it('shows a lost worker as lost, not silent, and dismisses it through the confirm dialog', async () => {
+    api.on('GET /api/platform/workers', {
+      body: workersResponse([
+        workerSummary({
+          lastHeartbeatAt: iso(1_200_000),
+          status: 'LOST',
+          health: 'lost',
+          processes: [],
+        }),
+      ]),
+    });
+    api.on('DELETE /api/platform/workers/worker-a', {
+      body: { workerId: 'worker-a', dismissed: true },
+    });
+    app = await mountApp(api, '/workers');
+    await element('[data-testid="lost-warning"]');
+    expect(document.querySelector('[data-testid="silent-warning"]')).toBeNull();
+    expect(page()).toContain('Lost: no heartbeat since');
+    await live();
+    await click('Dismiss…');
+    await see('Dismiss worker worker-a?');
+    await click('Dismiss');
+    await see('Worker worker-a dismissed');
+    expect(api.requestsTo('DELETE /api/platform/workers/worker-a')).toHaveLength(1);
+    expect(document.querySelector('[data-worker-id="worker-a"][data-role="worker"]')).toBeNull();
+  });
 });

@@ -18,12 +18,15 @@ export type QueueUse =
   /** ReceiveMessage on the dead-letter queue with visibility 0: reads, never hides or deletes. */
   | 'peekDeadLetter';
 
+/**
+ * The DynamoDB actions Warden's repositories call. Conditional writes need nothing more than the
+ * write itself; a Query on a global index is granted on the table's indexes too.
+ */
+export type TableAction = 'GetItem' | 'Query' | 'Scan' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+
 export interface ComponentAccess {
-  /** Get, Query, Scan only. */
-  read: TableName[];
-  /** Put, Update, Delete only. */
-  write: TableName[];
-  readWrite: TableName[];
+  /** Per table, exactly the actions its code calls (no Batch*, no DescribeTable, no streams). */
+  tables: Partial<Record<TableName, TableAction[]>>;
   queues: QueueUse[];
   /** Posts events to WebSocket connections (execute-api:ManageConnections, POST). */
   publishesEvents: boolean;
@@ -33,6 +36,8 @@ export interface ComponentAccess {
   protectsTask: boolean;
   /** Stops worker tasks of the cluster (a silent worker, from the admin app). */
   stopsTasks: boolean;
+  /** Assumes the workflow role, to hand its short-lived credentials to workflows. */
+  assumesWorkflowRole: boolean;
 }
 
 export type Component =
@@ -45,63 +50,80 @@ export type Component =
   | 'wsDefault';
 
 const nothing: ComponentAccess = {
-  read: [],
-  write: [],
-  readWrite: [],
+  tables: {},
   queues: [],
   publishesEvents: false,
   notifies: false,
   protectsTask: false,
   stopsTasks: false,
+  assumesWorkflowRole: false,
 };
 
 /** Every publisher scans the open connections and deletes those that answer 410 Gone. */
-const PUBLISHER_TABLES: TableName[] = ['Connections'];
+const PUBLISHER: Partial<Record<TableName, TableAction[]>> = {
+  Connections: ['Scan', 'DeleteItem'],
+};
 
 export const ACCESS: Record<Component, ComponentAccess> = {
-  // services/worker: consumer (claim, lease, finish, fail unrun: conditional updates), stuck
-  // records, registration and heartbeats, recycle commands, the blacklist cache, events.
+  // services/worker: consumer (claim, lease, finish, fail unrun: conditional updates; a refused
+  // claim reads the record), stuck records, registration and heartbeats, recycle commands, the
+  // blacklist cache, events.
   worker: {
     ...nothing,
-    read: ['Blacklist'],
-    write: ['Executions', 'StuckRecords', 'Workers'],
-    readWrite: ['WorkerCommands', ...PUBLISHER_TABLES],
+    tables: {
+      Executions: ['GetItem', 'UpdateItem'],
+      StuckRecords: ['PutItem'],
+      Workers: ['PutItem', 'UpdateItem'],
+      Blacklist: ['Scan'],
+      WorkerCommands: ['Query', 'UpdateItem'],
+      ...PUBLISHER,
+    },
     queues: ['consumeWork', 'sendDeadLetter'],
     publishesEvents: true,
     protectsTask: true,
+    assumesWorkflowRole: true,
   },
   // services/functions circuit-breaker.ts: config, stuck records in the window, counter resets
-  // and the blacklist, execution counts (stuck rate), workers (fleet health); trips add entries.
-  // dead-letters.ts peeks at the dead-letter queue and fails the executions it finds abandoned.
+  // and the blacklist, execution counts (stuck rate), workers (fleet health); trips add entries
+  // (a refused add reads the entry). dead-letters.ts peeks at the dead-letter queue and fails the
+  // executions it finds abandoned; lost-workers.ts marks workers LOST and fails the executions
+  // under their expired leases.
   circuitBreaker: {
     ...nothing,
-    read: ['SystemConfig', 'StuckRecords', 'Workers'],
-    readWrite: ['Blacklist', 'Executions', ...PUBLISHER_TABLES],
+    tables: {
+      SystemConfig: ['GetItem'],
+      StuckRecords: ['Query'],
+      Blacklist: ['GetItem', 'Scan', 'PutItem'],
+      Executions: ['GetItem', 'Query', 'UpdateItem'],
+      Workers: ['Scan', 'UpdateItem'],
+      ...PUBLISHER,
+    },
     queues: ['peekDeadLetter'],
     publishesEvents: true,
     notifies: true,
   },
-  // services/functions http/routes: submit (record + send), executions, workers (recycle
-  // commands, mark a stopped worker), queue depths, stuck history, blacklist, config.
+  // services/functions http/routes: submit (record + send; FAILED when the send fails),
+  // executions, workers (recycle commands, mark a stopped worker, dismiss a lost one), queue
+  // depths, stuck history, blacklist, config.
   adminApi: {
     ...nothing,
-    read: ['StuckRecords'],
-    readWrite: [
-      'Executions',
-      'Workers',
-      'WorkerCommands',
-      'Blacklist',
-      'SystemConfig',
-      ...PUBLISHER_TABLES,
-    ],
+    tables: {
+      Executions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
+      Workers: ['GetItem', 'Scan', 'UpdateItem', 'DeleteItem'],
+      WorkerCommands: ['GetItem', 'Query', 'PutItem'],
+      Blacklist: ['GetItem', 'Scan', 'PutItem', 'DeleteItem'],
+      SystemConfig: ['GetItem', 'PutItem'],
+      StuckRecords: ['Query'],
+      ...PUBLISHER,
+    },
     queues: ['sendWork', 'readDepths'],
     publishesEvents: true,
     stopsTasks: true,
   },
   // Verifies the Cognito JWT against the pool's public keys: no AWS permission at all.
   wsAuthorizer: nothing,
-  wsConnect: { ...nothing, write: ['Connections'] },
-  wsDisconnect: { ...nothing, write: ['Connections'] },
+  wsConnect: { ...nothing, tables: { Connections: ['PutItem'] } },
+  wsDisconnect: { ...nothing, tables: { Connections: ['DeleteItem'] } },
   // Answers a ping in its own response: no AWS permission at all.
   wsDefault: nothing,
 };

@@ -10,12 +10,13 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import {
   TABLE_NAMES,
+  type TableName,
   loadControlPlaneConfig,
   loadWorkerConfig,
   metricMode,
   tableEnvVar,
 } from '@warden/core';
-import { ACCESS, type Component } from './access.js';
+import { ACCESS, type Component, type TableAction } from './access.js';
 import { AdminApi } from './constructs/admin-api.js';
 import { AdminAppClient, OAUTH_SCOPES, type AdminUsers } from './constructs/admin-auth.js';
 import { AdminSite } from './constructs/admin-site.js';
@@ -27,6 +28,7 @@ import { Notifications } from './constructs/notifications.js';
 import type { WardenFunction } from './constructs/warden-function.js';
 import { WorkerCluster } from './constructs/worker-cluster.js';
 import { WorkerService } from './constructs/worker-service.js';
+import { WorkflowRole } from './constructs/workflow-role.js';
 import { acknowledge, acknowledgeIamFindings } from './nag.js';
 import { ADMIN_UI_DIST, HANDLERS, type HandlerEntry, type HandlerName } from './paths.js';
 import type { DeploySettings } from './settings.js';
@@ -46,6 +48,11 @@ export const WORKER_SHUTDOWN_DEADLINE_SECONDS = 100;
 
 export class RuntimeStack extends Stack {
   readonly workers: WorkerCluster;
+  /**
+   * The role workflows run with (never the worker's task role). Holds nothing until the platform
+   * team grants it what workflows need.
+   */
+  readonly workflowRole: iam.Role;
   readonly baseline: WorkerService;
   readonly canary?: WorkerService;
   readonly liveEvents: LiveEvents;
@@ -75,6 +82,9 @@ export class RuntimeStack extends Stack {
       natGateways: settings.natGateways,
       logRetention,
     });
+    this.workflowRole = new WorkflowRole(this, 'WorkflowRole', {
+      assumedBy: this.workers.taskRole,
+    }).role;
     this.site = new AdminSite(this, 'AdminSite', { distDir: props.adminDistDir ?? ADMIN_UI_DIST });
     const adminUrl = this.site.url;
     // The admin app's routes: the hosted UI returns to /auth/callback and signs out to /login.
@@ -165,6 +175,8 @@ export class RuntimeStack extends Stack {
         CANCEL_GRACE_SECONDS: String(settings.cancelGraceSeconds),
         WORKER_HEARTBEAT_INTERVAL_SECONDS: String(settings.heartbeatIntervalSeconds),
         WORKER_SHUTDOWN_DEADLINE_SECONDS: String(WORKER_SHUTDOWN_DEADLINE_SECONDS),
+        // Workflows get this role's short-lived credentials, not the task role's.
+        WORKFLOW_ROLE_ARN: this.workflowRole.roleArn,
       };
       if (settings.maxConcurrency !== undefined) {
         env.WORKER_MAX_CONCURRENCY = String(settings.maxConcurrency);
@@ -278,9 +290,10 @@ export class RuntimeStack extends Stack {
   private grant(component: Component, grantee: iam.IGrantable): void {
     const access = ACCESS[component];
     const { tables, workQueue, deadLetterQueue } = this.data;
-    for (const name of access.read) tables[name].grantReadData(grantee);
-    for (const name of access.write) tables[name].grantWriteData(grantee);
-    for (const name of access.readWrite) tables[name].grantReadWriteData(grantee);
+    for (const [name, actions] of Object.entries(access.tables) as [TableName, TableAction[]][]) {
+      // Table.grant covers the table and, when it has any, its indexes.
+      tables[name].grant(grantee, ...actions.map((action) => `dynamodb:${action}`));
+    }
     for (const use of access.queues) {
       if (use === 'consumeWork') {
         workQueue.grant(
@@ -384,6 +397,7 @@ export class RuntimeStack extends Stack {
 function placeholder(key: string): string {
   if (key === 'AWS_REGION') return 'us-east-1';
   if (key === 'COGNITO_USER_POOL_ID') return 'us-east-1_Placeholder';
+  if (key === 'WORKFLOW_ROLE_ARN') return 'arn:aws:iam::000000000000:role/placeholder';
   if (key.endsWith('_ARN')) return 'arn:aws:sns:us-east-1:000000000000:placeholder';
   if (/_URL$|_ENDPOINT$|_ORIGIN$/.test(key)) return 'https://resolved-at-deploy.invalid/';
   return 'resolved-at-deploy';

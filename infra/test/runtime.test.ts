@@ -429,6 +429,81 @@ describe('admin app on S3 + CloudFront', () => {
   });
 });
 
+describe('least privilege around the workers and the admin app', () => {
+  it('pins the admin app connect-src to its own two APIs and sign-in, in index.html', () => {
+    const paths = logicalIdPaths(baseline.runtime);
+    const deployment = Object.entries(
+      baseline.runtimeTemplate.findResources('Custom::CDKBucketDeployment'),
+    ).find(([id]) => paths.get(id)?.includes('RuntimeConfig'))![1].Properties;
+    const assembly = baseline.app.synth();
+    const keys = deployment.SourceObjectKeys as string[];
+    const markers = deployment.SourceMarkers as object[];
+    const index = keys.findIndex((key) =>
+      existsSync(join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`, 'index.html')),
+    );
+    expect(index).toBeGreaterThanOrEqual(0);
+    let html = readFileSync(
+      join(assembly.directory, `asset.${keys[index]!.replace(/\.zip$/, '')}`, 'index.html'),
+      'utf8',
+    );
+    for (const [marker, value] of Object.entries(markers[index]!)) {
+      html = html.replaceAll(marker, render(value, paths));
+    }
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
+    expect(csp).toBe(
+      "connect-src 'self' https://<AdminApi/Api>.execute-api.eu-west-1.${AWS::URLSuffix}/ wss://<LiveEvents/Api>.execute-api.eu-west-1.${AWS::URLSuffix}/live https://import(warden-stateful:AdminUsersUserPoolHostedUi).auth.eu-west-1.amazoncognito.com https://cognito-idp.eu-west-1.amazonaws.com",
+    );
+    expect(html).toContain('Warden admin (test fixture)');
+    // The app's asset deployment leaves index.html to this one.
+    const app = Object.entries(
+      baseline.runtimeTemplate.findResources('Custom::CDKBucketDeployment'),
+    ).find(([id]) => paths.get(id)?.includes('AdminSite/App'))![1].Properties;
+    expect(app.Exclude).toEqual(['config.json', 'index.html']);
+  });
+
+  it('lets ECS assume the worker roles only for tasks of this account', () => {
+    const roles = baseline.runtimeTemplate.findResources('AWS::IAM::Role') as Record<
+      string,
+      { Properties: { AssumeRolePolicyDocument: { Statement: Record<string, unknown>[] } } }
+    >;
+    const paths = logicalIdPaths(baseline.runtime);
+    for (const path of ['Workers/TaskRole', 'Workers/ExecutionRole']) {
+      const [, role] = Object.entries(roles).find(([id]) => paths.get(id) === path)!;
+      const [statement] = role.Properties.AssumeRolePolicyDocument.Statement;
+      expect(statement!.Principal).toEqual({ Service: 'ecs-tasks.amazonaws.com' });
+      const condition = statement!.Condition as {
+        StringEquals: Record<string, unknown>;
+        ArnLike: Record<string, unknown>;
+      };
+      expect(condition.StringEquals).toEqual({ 'aws:SourceAccount': '123456789012' });
+      expect(render(condition.ArnLike['aws:SourceArn'], paths)).toBe(
+        'arn:aws:ecs:eu-west-1:123456789012:*',
+      );
+    }
+  });
+
+  it('gives workflows a role of their own that only the worker task role may assume', () => {
+    const paths = logicalIdPaths(baseline.runtime);
+    const roles = baseline.runtimeTemplate.findResources('AWS::IAM::Role') as Record<
+      string,
+      { Properties: Record<string, unknown> }
+    >;
+    const [workflowRoleId, workflowRole] = Object.entries(roles).find(
+      ([id]) => paths.get(id) === 'WorkflowRole/Role',
+    )!;
+    expect(workflowRole.Properties.MaxSessionDuration).toBe(3600);
+    expect(
+      render(
+        (workflowRole.Properties.AssumeRolePolicyDocument as { Statement: unknown[] }).Statement,
+        paths,
+      ),
+    ).toContain('<Workers/TaskRole.Arn>');
+    expect(envOf(services(baseline).get('baseline')!.env, 'WORKFLOW_ROLE_ARN')).toEqual({
+      'Fn::GetAtt': [workflowRoleId, 'Arn'],
+    });
+  });
+});
+
 describe('outputs', () => {
   it('publishes what the README and the CLI need', () => {
     const outputs = Object.keys(canary.runtimeTemplate.findOutputs('*'));

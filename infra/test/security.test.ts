@@ -26,31 +26,14 @@ const REGION = 'eu-west-1';
 const arn = (service: string, resource: string) =>
   `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
 
-// What CDK's grantReadData / grantWriteData allow (grantReadWriteData is both).
-const READ = [
-  'BatchGetItem',
-  'ConditionCheckItem',
-  'DescribeTable',
-  'GetItem',
-  'GetRecords',
-  'GetShardIterator',
-  'Query',
-  'Scan',
-];
-const WRITE = ['BatchWriteItem', 'DeleteItem', 'DescribeTable', 'PutItem', 'UpdateItem'];
-
-/** Lines for a table (and its indexes, when core gives it any). */
-function table(name: TableName, actions: string[]): string[] {
+/** Lines for a table (and its indexes, when core gives it any): exactly these actions. */
+function table(name: TableName, ...actions: string[]): string[] {
   const tableArn = arn('dynamodb', `table/warden-${name}`);
   const resources = TABLES[name].globalIndexes.length
     ? [tableArn, `${tableArn}/index/*`]
     : [tableArn];
   return actions.flatMap((action) => resources.map((r) => `dynamodb:${action} ${r}`));
 }
-const read = (...names: TableName[]) => names.flatMap((name) => table(name, READ));
-const write = (...names: TableName[]) => names.flatMap((name) => table(name, WRITE));
-const readWrite = (...names: TableName[]) =>
-  names.flatMap((name) => table(name, [...new Set([...READ, ...WRITE])]));
 
 const logs = (path: string) => [
   `logs:CreateLogStream <${path}/Logs.Arn>`,
@@ -63,18 +46,19 @@ const expected = (lines: string[]) => [...new Set(lines)].sort();
 
 const EXPECTED: Record<string, string[]> = {
   'Workers/TaskRole': expected([
-    // consumer: claim / renew lease / finish / fail unrun are conditional updates
-    ...write('Executions'),
+    // consumer: claim / renew lease / finish / fail unrun are conditional updates; a refused
+    // claim reads the record
+    ...table('Executions', 'GetItem', 'UpdateItem'),
     // stuck records for the circuit breaker
-    ...write('StuckRecords'),
+    ...table('StuckRecords', 'PutItem'),
     // register, heartbeat, status
-    ...write('Workers'),
+    ...table('Workers', 'PutItem', 'UpdateItem'),
     // the blacklist cache scans the active entries
-    ...read('Blacklist'),
+    ...table('Blacklist', 'Scan'),
     // recycle commands: list pending, complete
-    ...readWrite('WorkerCommands'),
+    ...table('WorkerCommands', 'Query', 'UpdateItem'),
     // the event publisher scans connections and deletes vanished ones
-    ...readWrite('Connections'),
+    ...table('Connections', 'Scan', 'DeleteItem'),
     postToConnections,
     `sqs:ReceiveMessage ${arn('sqs', 'warden-work')}`,
     `sqs:DeleteMessage ${arn('sqs', 'warden-work')}`,
@@ -83,7 +67,11 @@ const EXPECTED: Record<string, string[]> = {
     `sqs:SendMessage ${arn('sqs', 'warden-work-dlq')}`,
     // scale-in protection while executions run
     `ecs:UpdateTaskProtection ${clusterTasks}`,
+    // short-lived credentials for workflows, of their own role
+    'sts:AssumeRole <WorkflowRole/Role.Arn>',
   ]),
+  // Holds nothing until the platform team grants what workflows need.
+  'WorkflowRole/Role': [],
   'Workers/ExecutionRole': expected([
     `ecr:BatchCheckLayerAvailability ${arn('ecr', `repository/cdk-hnb659fds-container-assets-${ACCOUNT}-${REGION}`)}`,
     `ecr:BatchGetImage ${arn('ecr', `repository/cdk-hnb659fds-container-assets-${ACCOUNT}-${REGION}`)}`,
@@ -93,15 +81,18 @@ const EXPECTED: Record<string, string[]> = {
     'logs:PutLogEvents <Workers/Logs.Arn>',
   ]),
   'CircuitBreaker/Handler/Role': expected([
-    // config, stuck records in the window, fleet health
-    ...read('SystemConfig', 'StuckRecords', 'Workers'),
-    // execution counts for the stuck rate; executions found in the dead-letter queue are failed
-    ...readWrite('Executions'),
+    ...table('SystemConfig', 'GetItem'),
+    // stuck records inside the window (the byTime index)
+    ...table('StuckRecords', 'Query'),
+    // execution counts for the stuck rate; dead-lettered and lost executions are read and failed
+    ...table('Executions', 'GetItem', 'Query', 'UpdateItem'),
+    // fleet health; lost workers are marked
+    ...table('Workers', 'Scan', 'UpdateItem'),
     // the dead-letter queue is peeked (visibility 0), never emptied
     `sqs:ReceiveMessage ${arn('sqs', 'warden-work-dlq')}`,
-    // counter resets and active entries are read; trips add entries
-    ...readWrite('Blacklist'),
-    ...readWrite('Connections'),
+    // counter resets and active entries are read; trips add entries (a refused add reads it)
+    ...table('Blacklist', 'GetItem', 'Scan', 'PutItem'),
+    ...table('Connections', 'Scan', 'DeleteItem'),
     postToConnections,
     'sns:Publish <Alerts/Topic>',
     'kms:Decrypt <Alerts/Key.Arn>',
@@ -110,16 +101,18 @@ const EXPECTED: Record<string, string[]> = {
   ]),
   'AdminApi/Handler/Role': expected([
     // submit writes QUEUED records (and FAILED when the send fails); list / get / counts
-    ...readWrite('Executions'),
-    // list / get workers; a stopped silent worker is marked
-    ...readWrite('Workers'),
-    // recycle commands
-    ...readWrite('WorkerCommands'),
-    // blacklist list / add / remove; config get / put
-    ...readWrite('Blacklist', 'SystemConfig'),
+    ...table('Executions', 'GetItem', 'Query', 'PutItem', 'UpdateItem'),
+    // list / get workers; a stopped silent worker is marked; a lost one is dismissed
+    ...table('Workers', 'GetItem', 'Scan', 'UpdateItem', 'DeleteItem'),
+    // recycle commands (a repeated request reads the existing one)
+    ...table('WorkerCommands', 'GetItem', 'Query', 'PutItem'),
+    // blacklist list / add / remove (history row, counter reset, delete)
+    ...table('Blacklist', 'GetItem', 'Scan', 'PutItem', 'DeleteItem'),
+    // config get / put
+    ...table('SystemConfig', 'GetItem', 'PutItem'),
     // stuck history
-    ...read('StuckRecords'),
-    ...readWrite('Connections'),
+    ...table('StuckRecords', 'Query'),
+    ...table('Connections', 'Scan', 'DeleteItem'),
     postToConnections,
     `sqs:SendMessage ${arn('sqs', 'warden-work')}`,
     `sqs:GetQueueAttributes ${arn('sqs', 'warden-work')}`,
@@ -130,9 +123,12 @@ const EXPECTED: Record<string, string[]> = {
   ]),
   // Verifies Cognito JWTs against the pool's public keys: no AWS permission.
   'LiveEvents/Authorizer/Role': expected(logs('LiveEvents/Authorizer')),
-  'LiveEvents/Connect/Role': expected([...write('Connections'), ...logs('LiveEvents/Connect')]),
+  'LiveEvents/Connect/Role': expected([
+    ...table('Connections', 'PutItem'),
+    ...logs('LiveEvents/Connect'),
+  ]),
   'LiveEvents/Disconnect/Role': expected([
-    ...write('Connections'),
+    ...table('Connections', 'DeleteItem'),
     ...logs('LiveEvents/Disconnect'),
   ]),
   // Answers a ping in its own response: no AWS permission.

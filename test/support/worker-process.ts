@@ -35,6 +35,9 @@ export const FAST_WORKER_ENV: Record<string, string> = {
   BLACKLIST_CACHE_SECONDS: '0',
   WORKER_SHUTDOWN_DEADLINE_SECONDS: '20',
   LOG_LEVEL: 'info',
+  // Workflows (sdk-io) reach the emulators with keys of their own, never the worker's.
+  WORKFLOW_AWS_ACCESS_KEY_ID: 'workflow-local',
+  WORKFLOW_AWS_SECRET_ACCESS_KEY: 'workflow-local',
 };
 
 export interface WorkerProcess {

@@ -18,6 +18,7 @@ import type {
   QueueStatusResponse,
   RecycleResponse,
   StopWorkerResponse,
+  DismissWorkerResponse,
   StuckHistoryResponse,
   SubmitExecutionInput,
   SystemConfig,
@@ -149,6 +150,11 @@ export class ApiClient {
     return this.request('POST', `/api/platform/workers/${encodeURIComponent(workerId)}/stop`, {
       body: force ? { force } : {},
     });
+  }
+
+  /** Removes a LOST (or OFFLINE) worker from the fleet. */
+  dismissWorker(workerId: string): Promise<DismissWorkerResponse> {
+    return this.request('DELETE', `/api/platform/workers/${encodeURIComponent(workerId)}`);
   }
 
   async getQueue(signal?: AbortSignal): Promise<QueueSnapshot> {

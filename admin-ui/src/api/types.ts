@@ -15,6 +15,7 @@ export type {
   BlacklistEntry,
   BlacklistResponse,
   ConfigResponse,
+  DismissWorkerResponse,
   ExecutionListResponse,
   ExecutionResponse,
   QueueStatusResponse,

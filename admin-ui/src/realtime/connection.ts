@@ -52,6 +52,8 @@ export function backoffDelay(
 const EVENT_TYPES = [
   'worker_online',
   'worker_offline',
+  'worker_lost',
+  'worker_dismissed',
   'worker_heartbeat',
   'process_state_changed',
   'execution_started',

@@ -100,6 +100,18 @@ export function applyFleetEvent(state: FleetState, event: WardenEvent): ReducerH
       worker.offlineReason = event.reason;
       return { refreshQueue: true };
     }
+    case 'worker_lost': {
+      const worker = state.workers[event.workerId];
+      if (!worker) return { refreshWorkers: true };
+      worker.status = 'LOST';
+      worker.health = 'lost';
+      worker.processes = [];
+      return { refreshQueue: true };
+    }
+    case 'worker_dismissed': {
+      delete state.workers[event.workerId];
+      return {};
+    }
     case 'worker_heartbeat': {
       const worker = state.workers[event.workerId];
       if (!worker) return { refreshWorkers: true };
@@ -107,7 +119,7 @@ export function applyFleetEvent(state: FleetState, event: WardenEvent): ReducerH
       worker.lastHeartbeatAt = event.at;
       worker.mode = event.mode;
       worker.health = 'online';
-      if (worker.status === 'OFFLINE') worker.status = 'ONLINE';
+      if (worker.status === 'OFFLINE' || worker.status === 'LOST') worker.status = 'ONLINE';
       // Executions a heartbeat shows running are no longer waiting in the queue.
       for (const process of event.processes) {
         for (const execution of process.executions) removeQueued(state, execution.executionId);
@@ -198,9 +210,9 @@ export function applyFleetEvent(state: FleetState, event: WardenEvent): ReducerH
   }
 }
 
-/** Registered and not offline, but no heartbeat for longer than the silent limit. */
+/** Registered and neither offline nor lost, but no heartbeat for longer than the silent limit. */
 export function isSilent(worker: FleetWorker, now: number, silentAfterMs: number): boolean {
-  if (worker.status === 'OFFLINE') return false;
+  if (worker.status === 'OFFLINE' || worker.status === 'LOST') return false;
   return now - Date.parse(worker.lastHeartbeatAt) > silentAfterMs;
 }
 

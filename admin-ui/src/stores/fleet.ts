@@ -136,6 +136,11 @@ export const useFleetStore = defineStore('fleet', () => {
     settleRecycles();
   }
 
+  /** Drops a worker the API dismissed (its worker_dismissed event does the same for others). */
+  function forget(workerId: string): void {
+    delete state.workers[workerId];
+  }
+
   function isRecyclePending(workerId: string, pid: number, generation: number): boolean {
     return processKey(workerId, pid, generation) in pendingRecycles;
   }
@@ -203,6 +208,7 @@ export const useFleetStore = defineStore('fleet', () => {
     resync,
     refreshQueue,
     applyEvent,
+    forget,
     recycle,
     isRecyclePending,
     noLiveConsumer,

@@ -4,7 +4,8 @@
  * build of the app serves any deployment). Without a built app only the config is deployed, and
  * the synth says so.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -83,6 +84,8 @@ export class AdminSite extends Construct {
             "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data:",
             "font-src 'self' data:",
+            // The header cannot name the APIs (they depend on this distribution for CORS);
+            // index.html carries a second policy pinning connect-src to them (see deploy()).
             `connect-src 'self' https://*.execute-api.${region}.amazonaws.com wss://*.execute-api.${region}.amazonaws.com https://*.amazoncognito.com https://cognito-idp.${region}.amazonaws.com`,
             "frame-ancestors 'none'",
             "base-uri 'self'",
@@ -152,12 +155,19 @@ export class AdminSite extends Construct {
   deploy(config: AdminRuntimeConfig): void {
     const hasBuild = existsSync(this.distDir);
     let app: s3deploy.BucketDeployment | undefined;
+    const deployTime: s3deploy.ISource[] = [s3deploy.Source.jsonData('config.json', config)];
     if (hasBuild) {
+      deployTime.push(
+        s3deploy.Source.data(
+          'index.html',
+          pinConnectSources(this.distDir, config, Stack.of(this).region),
+        ),
+      );
       app = new s3deploy.BucketDeployment(this, 'App', {
-        sources: [s3deploy.Source.asset(this.distDir, { exclude: ['config.json'] })],
+        sources: [s3deploy.Source.asset(this.distDir, { exclude: ['config.json', 'index.html'] })],
         destinationBucket: this.bucket,
-        // config.json belongs to the deployment below; pruning must leave it alone.
-        exclude: ['config.json'],
+        // config.json and index.html belong to the deployment below; pruning must leave them.
+        exclude: ['config.json', 'index.html'],
         prune: true,
         memoryLimit: 512,
       });
@@ -168,7 +178,7 @@ export class AdminSite extends Construct {
       );
     }
     const runtimeConfig = new s3deploy.BucketDeployment(this, 'RuntimeConfig', {
-      sources: [s3deploy.Source.jsonData('config.json', config)],
+      sources: deployTime,
       destinationBucket: this.bucket,
       prune: false,
       cacheControl: [s3deploy.CacheControl.noCache()],
@@ -179,4 +189,31 @@ export class AdminSite extends Construct {
     });
     if (app) runtimeConfig.node.addDependency(app);
   }
+}
+
+/**
+ * index.html with a Content-Security-Policy meta element that allows connections to this
+ * deployment's HTTP API, its WebSocket API and its sign-in endpoints only. Browsers enforce every
+ * policy they are given, so this narrows the header's connect-src (which cannot name the APIs
+ * without a dependency cycle). The URLs are deploy-time values, filled in by the deployment.
+ */
+export function pinConnectSources(
+  distDir: string,
+  config: AdminRuntimeConfig,
+  region: string,
+): string {
+  const html = readFileSync(join(distDir, 'index.html'), 'utf8');
+  // A source ending in "/" covers every path under it (the HTTP API's routes).
+  const sources = [
+    "'self'",
+    config.apiUrl,
+    config.webSocketUrl,
+    config.auth.domain,
+    `https://cognito-idp.${region}.amazonaws.com`,
+  ];
+  const meta = `<meta http-equiv="Content-Security-Policy" content="connect-src ${sources.join(' ')}">`;
+  if (/<head[^>]*>/i.test(html))
+    return html.replace(/<head[^>]*>/i, (head) => `${head}\n    ${meta}`);
+  // No <head> element (it is optional in HTML): the meta goes first, after any doctype.
+  return html.replace(/^(<!doctype[^>]*>\s*)?/i, (doctype) => `${doctype}${meta}\n`);
 }

@@ -5,7 +5,7 @@
  * at deploy time, and the role and log group every worker service shares.
  */
 import { readFileSync } from 'node:fs';
-import { IgnoreMode, RemovalPolicy } from 'aws-cdk-lib';
+import { IgnoreMode, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -105,12 +105,22 @@ export class WorkerCluster extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
+    // Confused-deputy guard: ECS may assume these roles only for tasks of this account.
+    const ecsTasks = (): iam.IPrincipal =>
+      new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnLike: {
+            'aws:SourceArn': Stack.of(this).formatArn({ service: 'ecs', resource: '*' }),
+          },
+        },
+      });
     this.taskRole = new iam.Role(this, 'TaskRole', {
-      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      assumedBy: ecsTasks(),
       description: 'Warden worker tasks: what the worker code calls, nothing more',
     });
     this.executionRole = new iam.Role(this, 'ExecutionRole', {
-      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      assumedBy: ecsTasks(),
       description: 'ECS pulls the Warden worker image and ships its logs with this role',
     });
   }

@@ -25,6 +25,7 @@ export const API_ERROR_CODES = [
   'PROCESS_EXITING',
   'WORKER_OFFLINE',
   'WORKER_NOT_SILENT',
+  'WORKER_NOT_LOST',
   'STOP_REFUSED',
   'EXECUTION_NOT_FOUND',
   'DUPLICATE_EXECUTION',
@@ -47,7 +48,7 @@ export interface ApiErrorBody {
  * `online`: heartbeating. `silent`: registered, not OFFLINE, but no heartbeat for longer than
  * the silent threshold (hung or gone without deregistering). `offline`: deregistered.
  */
-export type WorkerHealth = 'online' | 'silent' | 'offline';
+export type WorkerHealth = 'online' | 'silent' | 'offline' | 'lost';
 
 export interface WorkerSummary extends Omit<WorkerRecord, 'expiresAt'> {
   health: WorkerHealth;
@@ -65,6 +66,12 @@ export interface WorkerDetailResponse {
   worker: WorkerSummary;
   /** Commands (recycles) addressed to this worker and not yet picked up. */
   pendingCommands: WorkerCommand[];
+}
+
+/** DELETE /api/platform/workers/{workerId}: a LOST or OFFLINE worker removed from the fleet. */
+export interface DismissWorkerResponse {
+  workerId: string;
+  dismissed: true;
 }
 
 export interface RecycleRequest {

@@ -63,6 +63,28 @@ const url: Parser<string> = {
   },
 };
 
+/**
+ * Names a runner must never be given through WORKFLOW_ENV_ALLOW: the worker's own settings and
+ * credentials. Workflows get AWS credentials of their own (WORKFLOW_ROLE_ARN).
+ */
+const FORBIDDEN_WORKFLOW_ENV =
+  /^(WARDEN_|AWS_ACCESS_KEY_ID$|AWS_SECRET_ACCESS_KEY$|AWS_SESSION_TOKEN$|AWS_CREDENTIAL_EXPIRATION$|AWS_CONTAINER_|AWS_WEB_IDENTITY_TOKEN_FILE$|AWS_ROLE_ARN$|AWS_PROFILE$|AWS_SHARED_CREDENTIALS_FILE$|AWS_CONFIG_FILE$|ECS_CONTAINER_METADATA_URI|WORKFLOW_)/;
+
+const envNameList: Parser<string[]> = {
+  accepts:
+    'a comma-separated list of environment variable names (letters, digits, "_"; not WARDEN_*, WORKFLOW_*, ECS_* or AWS credential variables)',
+  parse: (raw) => {
+    const names = raw
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
+    const valid = names.every(
+      (name) => /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name) && !FORBIDDEN_WORKFLOW_ENV.test(name),
+    );
+    return valid ? [...new Set(names)] : undefined;
+  },
+};
+
 const oneOf = <T extends string>(...values: T[]): Parser<T> => ({
   accepts: values.map((v) => `"${v}"`).join(', '),
   parse: (raw) => (values.includes(raw as T) ? (raw as T) : undefined),
@@ -202,6 +224,12 @@ export interface WorkerConfig extends SharedConfig, QueueConfig, EventsConfig {
   maxInputBytes: number;
   workerId?: string;
   version: string;
+  /** Extra environment variable names a runner may see, besides NODE_ENV, TZ, LANG, AWS_REGION. */
+  workflowEnvAllow: string[];
+  /** AWS: the role whose short-lived credentials workflows get (never the worker's own). */
+  workflowRoleArn?: string;
+  /** Local stack: the (dummy) credentials workflows get for the emulators. */
+  workflowCredentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 type WorkerSettings = Omit<
@@ -252,7 +280,26 @@ function readWorker(reader: EnvReader): WorkerSettings {
       text(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits, ".", "_", ":" or "-" (1-128)'),
     ),
     version: reader.get('WARDEN_VERSION', text(), '0.1.0'),
+    workflowEnvAllow: reader.get('WORKFLOW_ENV_ALLOW', envNameList, []),
+    workflowRoleArn: reader.optional(
+      'WORKFLOW_ROLE_ARN',
+      text(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'an IAM role ARN'),
+    ),
   };
+  const accessKeyId = reader.optional('WORKFLOW_AWS_ACCESS_KEY_ID', text(/^\S{1,128}$/));
+  const secretAccessKey = reader.optional('WORKFLOW_AWS_SECRET_ACCESS_KEY', text(/^\S{1,128}$/));
+  if (accessKeyId && secretAccessKey) {
+    settings.workflowCredentials = { accessKeyId, secretAccessKey };
+  } else if (accessKeyId || secretAccessKey) {
+    reader.problems.push(
+      'WORKFLOW_AWS_ACCESS_KEY_ID and WORKFLOW_AWS_SECRET_ACCESS_KEY go together: set both or neither',
+    );
+  }
+  if (settings.workflowRoleArn && settings.workflowCredentials) {
+    reader.problems.push(
+      'WORKFLOW_ROLE_ARN and WORKFLOW_AWS_ACCESS_KEY_ID exclude each other: workflows get the role (AWS) or fixed keys (emulators)',
+    );
+  }
   if (settings.maxConcurrency > threadSlots && settings.useThreadWorkers) {
     reader.problems.push(
       `WORKER_MAX_CONCURRENCY=${settings.maxConcurrency} is more than WORKER_THREAD_POOL_SIZE=${threadPoolSize} × WORKER_EXECUTIONS_PER_THREAD=${executionsPerThread}: in thread mode each execution needs a thread slot`,
@@ -307,6 +354,11 @@ export interface ControlPlaneConfig extends SharedConfig, QueueConfig, EventsCon
   silentWorkerMs: number;
   /** A process DRAINING for longer is reported in the fleet health. */
   drainingAlarmMs: number;
+  /**
+   * A worker without a heartbeat for this long is marked LOST by the sweep: it leaves the silent
+   * and draining counts and the RUNNING executions under its expired leases are failed.
+   */
+  lostWorkerMs: number;
 }
 
 export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConfig {
@@ -346,7 +398,13 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
       reader.get('CIRCUIT_BREAKER_INTERVAL_SECONDS', decimal(0.5, 3600), 60) * 1000,
     silentWorkerMs: reader.get('WORKER_SILENT_AFTER_SECONDS', decimal(1, 86_400), 300) * 1000,
     drainingAlarmMs: reader.get('DRAINING_ALARM_SECONDS', decimal(1, 7 * 86_400), 3600) * 1000,
+    lostWorkerMs: reader.get('WORKER_LOST_AFTER_SECONDS', decimal(1, 86_400), 900) * 1000,
   };
+  if (config.lostWorkerMs <= config.silentWorkerMs) {
+    reader.problems.push(
+      `WORKER_LOST_AFTER_SECONDS=${config.lostWorkerMs / 1000} must be greater than WORKER_SILENT_AFTER_SECONDS=${config.silentWorkerMs / 1000}: a worker is silent before it is lost`,
+    );
+  }
   if (authMode === 'token' && !config.adminToken) {
     reader.problems.push(
       'WARDEN_ADMIN_TOKEN is required when WARDEN_AUTH_MODE=token: expected at least 16 characters without spaces',

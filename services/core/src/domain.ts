@@ -35,7 +35,11 @@ export type RunState = (typeof RUN_STATES)[number];
 export const WORKER_MODES = ['thread', 'process'] as const;
 export type WorkerMode = (typeof WORKER_MODES)[number];
 
-export const WORKER_STATUSES = ['ONLINE', 'STOPPING', 'OFFLINE'] as const;
+/**
+ * LOST: the circuit-breaker sweep found no heartbeat for WORKER_LOST_AFTER_SECONDS (a worker
+ * that died without SIGTERM). It leaves the silent and draining counts; an admin dismisses it.
+ */
+export const WORKER_STATUSES = ['ONLINE', 'STOPPING', 'OFFLINE', 'LOST'] as const;
 export type WorkerStatus = (typeof WORKER_STATUSES)[number];
 
 /** Identifiers are used as DynamoDB keys and in URLs, so keep them to a safe alphabet. */
@@ -165,6 +169,8 @@ export interface WorkerRecord {
   startedAt: string;
   lastHeartbeatAt: string;
   status: WorkerStatus;
+  /** When the sweep marked it LOST. */
+  lostAt?: string;
   capacity: number;
   processes: ProcessSnapshot[];
   workflows: WorkflowInfo[];

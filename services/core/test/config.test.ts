@@ -101,6 +101,41 @@ describe('shared configuration', () => {
   });
 });
 
+describe('what workflows may see', () => {
+  it('reads WORKFLOW_ENV_ALLOW and refuses worker settings and credentials in it', () => {
+    expect(
+      loadWorkerConfig({ ...queues, WORKFLOW_ENV_ALLOW: 'TEAM, PATH,TEAM' }).workflowEnvAllow,
+    ).toEqual(['TEAM', 'PATH']);
+    for (const bad of [
+      'WARDEN_ADMIN_TOKEN',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+      'not-a-name',
+    ]) {
+      expect(
+        problemsOf(() => loadWorkerConfig({ ...queues, WORKFLOW_ENV_ALLOW: `TEAM,${bad}` }))[0],
+      ).toMatch(
+        /^WORKFLOW_ENV_ALLOW=".*" is not valid: expected a comma-separated list of environment variable names/,
+      );
+    }
+  });
+
+  it('takes a workflow role ARN or a pair of emulator keys, not both', () => {
+    expect(
+      loadWorkerConfig({ ...queues, WORKFLOW_ROLE_ARN: 'arn:aws:iam::123456789012:role/wf' })
+        .workflowRoleArn,
+    ).toBe('arn:aws:iam::123456789012:role/wf');
+    expect(problemsOf(() => loadWorkerConfig({ ...queues, WORKFLOW_ROLE_ARN: 'wf' }))[0]).toBe(
+      'WORKFLOW_ROLE_ARN="wf" is not valid: expected an IAM role ARN',
+    );
+    expect(
+      problemsOf(() => loadWorkerConfig({ ...queues, WORKFLOW_AWS_ACCESS_KEY_ID: 'k' })),
+    ).toEqual([
+      'WORKFLOW_AWS_ACCESS_KEY_ID and WORKFLOW_AWS_SECRET_ACCESS_KEY go together: set both or neither',
+    ]);
+  });
+});
+
 describe('control-plane configuration', () => {
   it('requires an admin token in token mode and Cognito ids in cognito mode', () => {
     expect(problemsOf(() => loadControlPlaneConfig(queues))[0]).toMatch(
@@ -113,5 +148,33 @@ describe('control-plane configuration', () => {
       loadControlPlaneConfig({ ...queues, WARDEN_ADMIN_TOKEN: 'x'.repeat(32) })
         .circuitBreakerIntervalMs,
     ).toBe(60_000);
+  });
+
+  it('marks workers lost after WORKER_LOST_AFTER_SECONDS (900 s by default), longer than silent', () => {
+    const base = { ...queues, WARDEN_ADMIN_TOKEN: 'x'.repeat(32) };
+    expect(loadControlPlaneConfig(base).lostWorkerMs).toBe(900_000);
+    expect(
+      loadControlPlaneConfig({
+        ...base,
+        WORKER_SILENT_AFTER_SECONDS: '1',
+        WORKER_LOST_AFTER_SECONDS: '3',
+      }),
+    ).toMatchObject({
+      lostWorkerMs: 3000,
+    });
+    expect(
+      problemsOf(() => loadControlPlaneConfig({ ...base, WORKER_LOST_AFTER_SECONDS: 'soon' })),
+    ).toEqual(['WORKER_LOST_AFTER_SECONDS="soon" is not valid: expected a number from 1 to 86400']);
+    expect(
+      problemsOf(() =>
+        loadControlPlaneConfig({
+          ...base,
+          WORKER_SILENT_AFTER_SECONDS: '600',
+          WORKER_LOST_AFTER_SECONDS: '300',
+        }),
+      ),
+    ).toEqual([
+      'WORKER_LOST_AFTER_SECONDS=300 must be greater than WORKER_SILENT_AFTER_SECONDS=600: a worker is silent before it is lost',
+    ]);
   });
 });

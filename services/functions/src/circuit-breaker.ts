@@ -17,6 +17,7 @@ import {
 import { reconcileDeadLetters, type ReconciledExecution } from './dead-letters.js';
 import type { ControlPlaneDeps } from './deps.js';
 import { longDrainingProcesses, workerHealth, type LongDrainingProcess } from './fleet.js';
+import { markLostWorkers, type LostWorker } from './lost-workers.js';
 import { emfRecord, stdoutSink, type MetricsSink } from './metrics.js';
 
 export interface SilentWorker {
@@ -26,7 +27,7 @@ export interface SilentWorker {
 }
 
 export interface FleetHealth {
-  workers: { online: number; silent: number; offline: number };
+  workers: { online: number; silent: number; offline: number; lost: number };
   /** Workers without a heartbeat for longer than WORKER_SILENT_AFTER_SECONDS (5 min). */
   silentWorkers: SilentWorker[];
   /** Processes DRAINING or PENDING_KILL for longer than DRAINING_ALARM_SECONDS (1 h). */
@@ -49,6 +50,8 @@ export interface SweepResult {
   tripped: BlacklistEntry[];
   /** Executions this sweep failed (WorkerLost) because their message was in the dead-letter queue. */
   reconciled: ReconciledExecution[];
+  /** Workers this sweep marked LOST (no heartbeat for WORKER_LOST_AFTER_SECONDS). */
+  lost: LostWorker[];
   health: FleetHealth;
 }
 
@@ -102,8 +105,16 @@ export async function runSweep(
     logger.error({ err: error }, 'could not reconcile the dead-letter queue');
   }
 
+  let lost: LostWorker[] = [];
+  try {
+    lost = await markLostWorkers(deps, workers, now);
+  } catch (error) {
+    // Health must still be reported; the next sweep marks them.
+    logger.error({ err: error }, 'could not mark lost workers');
+  }
+
   const silentWorkers: SilentWorker[] = [];
-  const tally = { online: 0, silent: 0, offline: 0 };
+  const tally = { online: 0, silent: 0, offline: 0, lost: 0 };
   for (const worker of workers) {
     const health = workerHealth(worker, now, deps.config.silentWorkerMs);
     tally[health] += 1;
@@ -138,6 +149,7 @@ export async function runSweep(
     counts,
     tripped,
     reconciled,
+    lost,
     health,
   };
   const emit = options.metrics ?? stdoutSink;
@@ -165,6 +177,7 @@ export async function runSweep(
           component: 'circuit-breaker',
           tripped: tripped.map((entry) => entry.workflowId),
           reconciled: reconciled.map((entry) => entry.executionId),
+          lost: lost.map((entry) => entry.workerId),
         },
       ),
     ),

@@ -1,6 +1,6 @@
 /**
  * Read models over the Workers table shared by the API and the sweep: a worker's health
- * (online / silent / offline), the workflow catalog the workers registered, and which processes
+ * (online / silent / offline / lost), the workflow catalog the workers registered, and which processes
  * have been draining too long.
  */
 import type {
@@ -18,6 +18,7 @@ export function workerHealth(
   silentAfterMs: number,
 ): WorkerHealth {
   if (worker.status === 'OFFLINE') return 'offline';
+  if (worker.status === 'LOST') return 'lost';
   return now - Date.parse(worker.lastHeartbeatAt) > silentAfterMs ? 'silent' : 'online';
 }
 
@@ -44,7 +45,7 @@ export function workflowCatalog(
 ): WorkflowCatalogEntry[] {
   const byId = new Map<string, { info: WorkflowInfo; startedAt: string; workers: number }>();
   for (const worker of workers) {
-    if (worker.status === 'OFFLINE') continue;
+    if (worker.status === 'OFFLINE' || worker.status === 'LOST') continue;
     for (const info of worker.workflows ?? []) {
       const known = byId.get(info.id);
       if (!known) {
@@ -78,7 +79,10 @@ export interface LongDrainingProcess {
   drainingForMs: number;
 }
 
-/** Processes DRAINING (or PENDING_KILL) for longer than `thresholdMs`, on workers not offline. */
+/**
+ * Processes DRAINING (or PENDING_KILL) for longer than `thresholdMs`, on workers neither offline
+ * nor lost (a lost worker's processes died with it and must not hold the draining alarm).
+ */
 export function longDrainingProcesses(
   workers: WorkerRecord[],
   now: number,
@@ -86,7 +90,7 @@ export function longDrainingProcesses(
 ): LongDrainingProcess[] {
   const found: LongDrainingProcess[] = [];
   for (const worker of workers) {
-    if (worker.status === 'OFFLINE') continue;
+    if (worker.status === 'OFFLINE' || worker.status === 'LOST') continue;
     for (const process of worker.processes ?? []) {
       if (process.state !== 'DRAINING' && process.state !== 'PENDING_KILL') continue;
       const since = Date.parse(process.stateSince);
@@ -103,4 +107,18 @@ export function longDrainingProcesses(
     }
   }
   return found;
+}
+
+/** Silent workers whose last heartbeat is older than `lostAfterMs`: the sweep marks them LOST. */
+export function workersToMarkLost(
+  workers: WorkerRecord[],
+  now: number,
+  lostAfterMs: number,
+): WorkerRecord[] {
+  return workers.filter(
+    (worker) =>
+      worker.status !== 'OFFLINE' &&
+      worker.status !== 'LOST' &&
+      now - Date.parse(worker.lastHeartbeatAt) > lostAfterMs,
+  );
 }

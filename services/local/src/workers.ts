@@ -48,7 +48,14 @@ export function workerCount(env: NodeJS.ProcessEnv): number {
 export async function startWorkers(context: LocalContext): Promise<Component | undefined> {
   const count = workerCount(process.env);
   if (count === 0) return undefined;
-  const env: NodeJS.ProcessEnv = { ...process.env, ...context.env };
+  const env: NodeJS.ProcessEnv = {
+    // Workflows get dummy keys of their own for the emulators, never the worker's (which reach
+    // every table); a real deployment gives them a workflow role instead.
+    WORKFLOW_AWS_ACCESS_KEY_ID: 'workflow-local',
+    WORKFLOW_AWS_SECRET_ACCESS_KEY: 'workflow-local',
+    ...process.env,
+    ...context.env,
+  };
   // The same validation the worker does, so a bad setting stops `npm start` with its message.
   const config = loadWorkerConfig(env);
   const mode = metricMode(config.useThreadWorkers);

@@ -10,3 +10,5 @@ export { TaskProtection, readEcsTask, type EcsTask } from './ecs.js';
 export { WorkerMetrics } from './metrics.js';
 export { BlacklistCache } from './blacklist-cache.js';
 export { withRetry, isPermanent } from './retry.js';
+export { workflowEnvironment, WORKFLOW_ENV_BASE, type RunnerCredentials } from './workflow-env.js';
+export { WorkflowCredentials } from './workflow-credentials.js';

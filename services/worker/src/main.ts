@@ -8,6 +8,7 @@
  */
 import { hostname } from 'node:os';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { STSClient } from '@aws-sdk/client-sts';
 import {
   ConfigError,
   EventPublisher,
@@ -25,6 +26,7 @@ import { TaskProtection, readEcsTask, type EcsTask } from './ecs.js';
 import { WorkerMetrics } from './metrics.js';
 import { withRetry } from './retry.js';
 import { WorkerRuntime } from './worker.js';
+import { WorkflowCredentials } from './workflow-credentials.js';
 
 // Started by the local stack, which names itself in WARDEN_PARENT_PID and keeps an IPC channel
 // open: if it dies, stop too. It can die before this module runs, when no 'disconnect' listener
@@ -84,7 +86,16 @@ const publisher = new EventPublisher(
   createEventTransport(config, repos.connections, logger),
   logger,
 );
+const workflowCredentials = new WorkflowCredentials({
+  roleArn: config.workflowRoleArn,
+  fixed: config.workflowCredentials,
+  sts: () => new STSClient({ region: config.region }),
+  sessionName: `warden-workflows-${workerId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64),
+  logger: logger.child({ workerId }),
+  onRefresh: () => runtime.executor.updateRunnerEnv(),
+});
 const runtime = new WorkerRuntime({
+  workflowCredentials,
   config,
   workerId,
   catalog,

@@ -50,7 +50,14 @@ export type RunnerEvent =
 
 // Process mode -----------------------------------------------------------------------------------
 
-export type ToChild = { type: 'run'; request: RunRequest } | { type: 'cancel'; reason: string };
+/** The runner's whole environment, replaced when the workflow credentials are refreshed. */
+export interface EnvUpdate {
+  type: 'env';
+  env: Record<string, string>;
+}
+
+export type ToChild =
+  { type: 'run'; request: RunRequest } | { type: 'cancel'; reason: string } | EnvUpdate;
 export type FromChild = RunnerEvent;
 
 // Thread mode ------------------------------------------------------------------------------------
@@ -67,7 +74,8 @@ export type ToPool =
   | { type: 'run'; request: RunRequest }
   | { type: 'cancel'; executionId: string; reason: string }
   /** Take no new runs; hand back the ones not yet started. */
-  | { type: 'drain' };
+  | { type: 'drain' }
+  | EnvUpdate;
 
 export type FromPool =
   | { type: 'ready'; threadIds: number[] }
@@ -85,7 +93,9 @@ export type FromPool =
     };
 
 export type ToThread =
-  { type: 'run'; request: RunRequest } | { type: 'cancel'; executionId: string; reason: string };
+  | { type: 'run'; request: RunRequest }
+  | { type: 'cancel'; executionId: string; reason: string }
+  | EnvUpdate;
 
 export type FromThread = { type: 'ready' } | RunnerEvent;
 

@@ -25,6 +25,8 @@ import { createExecutor, type Executor, type ExecutorEvent } from './executors/i
 import { readMemory } from './memory.js';
 import type { WorkerMetrics } from './metrics.js';
 import { delay, withRetry } from './retry.js';
+import type { WorkflowCredentials } from './workflow-credentials.js';
+import { workflowEnvironment } from './workflow-env.js';
 import { SqsWorkQueue } from './work-queue.js';
 
 export interface WorkerDeps {
@@ -38,6 +40,8 @@ export interface WorkerDeps {
   logger: Logger;
   ecsTask?: EcsTask;
   taskProtection?: TaskProtection;
+  /** AWS credentials for workflows (never the worker's own); none when absent. */
+  workflowCredentials?: WorkflowCredentials;
 }
 
 /** Time kept back from the shutdown deadline to stop processes and hand messages back. */
@@ -70,6 +74,12 @@ export class WorkerRuntime {
       executionsPerThread: config.executionsPerThread,
       maxExecutionsPerProcess: config.maxExecutionsPerProcess,
       maxProcessMemoryMb: config.maxProcessMemoryMb,
+      runnerEnv: () =>
+        workflowEnvironment(
+          process.env,
+          config.workflowEnvAllow,
+          deps.workflowCredentials?.current(),
+        ),
       onEvent: (event) => this.onExecutorEvent(event),
     });
     this.consumer = new Consumer({
@@ -89,6 +99,8 @@ export class WorkerRuntime {
 
   async start(): Promise<void> {
     const { repos, config, logger, workerId, catalog } = this.deps;
+    // Runners are started with these credentials, so they come first.
+    await this.deps.workflowCredentials?.start();
     await this.executor.start();
     const record: Omit<WorkerRecord, 'expiresAt'> = {
       workerId,
@@ -276,6 +288,7 @@ export class WorkerRuntime {
       },
     ).catch((error: unknown) => logger.warn({ err: error }, 'could not mark the worker OFFLINE'));
     await this.deps.taskProtection?.update(0);
+    this.deps.workflowCredentials?.stop();
     // Best effort and last: events wait their turn behind earlier frames, so a slow events
     // endpoint must not hold the exit past the deadline.
     let giveUp: NodeJS.Timeout | undefined;

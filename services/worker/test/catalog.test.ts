@@ -11,6 +11,7 @@ describe('workflow catalog', () => {
     expect(catalog.ids()).toEqual([
       'cpu-spin',
       'echo',
+      'env-report',
       'fail',
       'ignore-cancel',
       'memory-hog',

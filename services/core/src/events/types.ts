@@ -25,6 +25,20 @@ export interface WorkerOfflineEvent extends EventBase {
   workerId: string;
   reason: string;
 }
+/** The sweep marked a worker LOST: no heartbeat for WORKER_LOST_AFTER_SECONDS. */
+export interface WorkerLostEvent extends EventBase {
+  type: 'worker_lost';
+  workerId: string;
+  lastHeartbeatAt: string;
+  /** Executions under its expired leases that the sweep recorded FAILED (WorkerLost). */
+  failedExecutions: string[];
+}
+/** An admin removed a LOST or OFFLINE worker from the fleet view. */
+export interface WorkerDismissedEvent extends EventBase {
+  type: 'worker_dismissed';
+  workerId: string;
+  dismissedBy: string;
+}
 export interface WorkerHeartbeatEvent extends EventBase {
   type: 'worker_heartbeat';
   workerId: string;
@@ -88,6 +102,8 @@ export interface QueueChangedEvent extends EventBase {
 export type WardenEvent =
   | WorkerOnlineEvent
   | WorkerOfflineEvent
+  | WorkerLostEvent
+  | WorkerDismissedEvent
   | WorkerHeartbeatEvent
   | ProcessStateChangedEvent
   | ExecutionStartedEvent

@@ -565,6 +565,74 @@ export class ExecutionsRepository {
     return { ...zero, ...Object.fromEntries(counts) } as Record<ExecutionStatus, number>;
   }
 
+  /**
+   * RUNNING executions whose lease `workerId` holds and which expired before `now` (a query of
+   * the RUNNING partition of the status index, filtered). Feeds the lost-worker sweep.
+   */
+  async listExpiredLeasesOf(workerId: string, now: number): Promise<ExecutionRecord[]> {
+    const found: ExecutionRecord[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: INDEX.executionsByStatus,
+          KeyConditionExpression: '#status = :running',
+          FilterExpression: 'leaseOwner = :worker AND leaseExpiresAt < :now',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':running': 'RUNNING', ':worker': workerId, ':now': now },
+          ExclusiveStartKey,
+        }),
+      );
+      found.push(...((page.Items ?? []) as ExecutionRecord[]));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return found;
+  }
+
+  /**
+   * Records FAILED (WorkerLost) an execution left RUNNING by a lost worker, conditional on the
+   * lease read (same owner, same expiry, expired), so a worker that claimed it again meanwhile
+   * keeps it. Unlike a dead-lettered failure, no redelivered copy may claim it again: the
+   * execution may have had effects. Undefined when the condition no longer holds.
+   */
+  async failLost(
+    executionId: string,
+    workerId: string,
+    observedLeaseExpiresAt: number,
+    errorMessage: string,
+  ): Promise<ExecutionRecord | undefined> {
+    const now = this.clock();
+    try {
+      const result = await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { executionId },
+          ConditionExpression:
+            '#status = :running AND leaseOwner = :worker AND leaseExpiresAt = :observed AND leaseExpiresAt < :now',
+          UpdateExpression:
+            'SET #status = :failed, errorType = :errorType, errorMessage = :errorMessage, finishedAt = :finishedAt, durationMs = :now - startedMs REMOVE leaseExpiresAt',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':running': 'RUNNING',
+            ':worker': workerId,
+            ':observed': observedLeaseExpiresAt,
+            ':now': now,
+            ':failed': 'FAILED',
+            ':errorType': 'WorkerLost',
+            ':errorMessage': boundMessage(errorMessage),
+            ':finishedAt': iso(now),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return result.Attributes as ExecutionRecord;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
   /** Executions waiting in the queue that a producer tracked with a QUEUED record. */
   async listQueued(limit = 100): Promise<ExecutionRecord[]> {
     return (await this.list({ status: 'QUEUED', limit })).items;

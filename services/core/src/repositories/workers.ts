@@ -1,4 +1,5 @@
 import {
+  DeleteCommand,
   GetCommand,
   PutCommand,
   UpdateCommand,
@@ -6,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ProcessSnapshot, WorkerRecord, WorkerStatus } from '../domain.js';
 import { DAY_MS, epochSeconds, iso, systemClock, type Clock } from '../time.js';
-import { scanAll } from './dynamo-helpers.js';
+import { isConditionFailure, scanAll } from './dynamo-helpers.js';
 
 /** A worker row is forgotten a day after its last heartbeat (reads filter; TTL cleans up). */
 const RETENTION_MS = DAY_MS;
@@ -38,7 +39,8 @@ export class WorkersRepository {
         TableName: this.tableName,
         Key: { workerId },
         UpdateExpression:
-          'SET processes = :p, lastHeartbeatAt = :at, #status = :s, expiresAt = :exp',
+          // A worker the sweep marked LOST that beats again is back: forget the mark.
+          'SET processes = :p, lastHeartbeatAt = :at, #status = :s, expiresAt = :exp REMOVE lostAt',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':p': processes,
@@ -65,6 +67,58 @@ export class WorkersRepository {
         ExpressionAttributeValues: { ':s': status, ...(processes ? { ':p': processes } : {}) },
       }),
     );
+  }
+
+  /**
+   * Marks a worker LOST, conditional on the heartbeat the caller read still being the last one
+   * and the worker being neither OFFLINE nor LOST already: of two sweeps, one marks it, and a
+   * worker that came back meanwhile stays as it is. Its processes are cleared (they died with it).
+   */
+  async markLost(workerId: string, observedHeartbeatAt: string): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { workerId },
+          ConditionExpression: 'lastHeartbeatAt = :observed AND NOT (#status IN (:offline, :lost))',
+          UpdateExpression: 'SET #status = :lost, processes = :none, lostAt = :now',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':observed': observedHeartbeatAt,
+            ':offline': 'OFFLINE',
+            ':lost': 'LOST',
+            ':none': [],
+            ':now': iso(this.clock()),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Removes a worker that is LOST or OFFLINE (an admin's dismissal); false when it is not there
+   * or is neither, so a worker that came back is never removed.
+   */
+  async dismiss(workerId: string): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { workerId },
+          ConditionExpression: '#status IN (:offline, :lost)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':offline': 'OFFLINE', ':lost': 'LOST' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async get(workerId: string): Promise<WorkerRecord | undefined> {

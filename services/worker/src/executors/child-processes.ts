@@ -10,10 +10,11 @@ export interface ForkedProcess {
 
 export function forkRunner(
   entry: URL,
-  options: { env?: NodeJS.ProcessEnv; execArgv?: string[]; captureStderr?: boolean },
+  options: { env: Record<string, string>; execArgv?: string[]; captureStderr?: boolean },
 ): ForkedProcess {
   const child = fork(entry, [], {
-    env: options.env ?? process.env,
+    // Never the worker's own environment: runners get an allow-listed one (workflow-env.ts).
+    env: options.env,
     // Not the parent's execArgv: a loader or inspector flag there must not cost every child.
     execArgv: options.execArgv ?? [],
     stdio: ['ignore', 'inherit', options.captureStderr ? 'pipe' : 'inherit', 'ipc'],

@@ -33,6 +33,10 @@ export class ProcessExecutor extends SupervisedExecutor {
 
   async start(): Promise<void> {}
 
+  protected override liveProcesses(): ForkedProcess[] {
+    return [...this.children.values()].map((child) => child.process);
+  }
+
   freeSlots(): number {
     if (this.stopping) return 0;
     return Math.max(0, this.options.maxConcurrency - this.healthyCount());
@@ -41,7 +45,7 @@ export class ProcessExecutor extends SupervisedExecutor {
   protected place(run: TrackedRun): void {
     const generation = ++this.generation;
     const forked = forkRunner(CHILD_ENTRY, {
-      env: this.options.env,
+      env: this.runnerEnv(),
       // The same heap ceiling a pool thread gets, so a memory hog fails the same way in both modes.
       execArgv: [`--max-old-space-size=${this.options.threadMaxHeapMb}`],
       captureStderr: true,

@@ -9,6 +9,8 @@
  */
 import type { ProcessSnapshot, RunState, RunningExecutionSnapshot, WorkerMode } from '@warden/core';
 import type { RunResult } from '../protocol.js';
+import { workflowEnvironment } from '../workflow-env.js';
+import { sendTo, type ForkedProcess } from './child-processes.js';
 import type {
   ExecutionHooks,
   ExecutionJob,
@@ -66,6 +68,21 @@ export abstract class SupervisedExecutor implements Executor {
   protected stopping = false;
 
   constructor(protected readonly options: ExecutorOptions) {}
+
+  /** The environment of a runner started now. */
+  protected runnerEnv(): Record<string, string> {
+    return this.options.runnerEnv?.() ?? workflowEnvironment(process.env, []);
+  }
+
+  /** Every live runner process, to hand refreshed settings to (each executor lists its own). */
+  protected liveProcesses(): ForkedProcess[] {
+    return [];
+  }
+
+  updateRunnerEnv(): void {
+    const env = this.runnerEnv();
+    for (const forked of this.liveProcesses()) sendTo(forked.child, { type: 'env', env });
+  }
 
   abstract start(): Promise<void>;
   abstract freeSlots(): number;

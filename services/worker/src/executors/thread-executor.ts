@@ -58,6 +58,10 @@ export class ThreadExecutor extends SupervisedExecutor {
     });
   }
 
+  protected override liveProcesses(): ForkedProcess[] {
+    return [...this.pools.values()].map((pool) => pool.process);
+  }
+
   freeSlots(): number {
     const pool = this.active;
     if (this.stopping || !pool?.ready || pool.state !== 'ACTIVE') return 0;
@@ -86,7 +90,7 @@ export class ThreadExecutor extends SupervisedExecutor {
   private spawnActive(reason: string): void {
     if (this.stopping || this.active) return;
     const generation = ++this.generation;
-    const forked = forkRunner(POOL_ENTRY, { env: this.options.env });
+    const forked = forkRunner(POOL_ENTRY, { env: this.runnerEnv() });
     const now = Date.now();
     const pool: Pool = {
       process: forked,

@@ -100,8 +100,11 @@ export interface ExecutorOptions {
   executionsPerThread: number;
   maxExecutionsPerProcess: number;
   maxProcessMemoryMb: number;
-  /** Extra environment for the processes it starts (defaults to this process's). */
-  env?: NodeJS.ProcessEnv;
+  /**
+   * The whole environment of each runner process it starts (workflow-env.ts builds it); default:
+   * this process's allow-listed variables and no AWS credentials.
+   */
+  runnerEnv?: () => Record<string, string>;
   onEvent?(event: ExecutorEvent): void;
 }
 
@@ -118,6 +121,8 @@ export interface Executor {
   recycle(pid: number, generation: number, requestedBy: string): RecycleResult;
   /** Terminates every process now; unfinished executions end ABANDONED. */
   stop(): Promise<void>;
+  /** Gives every live runner process the current runnerEnv() (refreshed credentials). */
+  updateRunnerEnv(): void;
 }
 
 export interface RunSnapshotSource {

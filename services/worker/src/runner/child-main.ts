@@ -4,6 +4,7 @@
  * away first there is nobody to report to, so it exits at once (the message returns to the queue).
  */
 import type { FromChild, ToChild } from '../protocol.js';
+import { replaceEnv } from './env.js';
 import { RunnerExecutions } from './run-workflow.js';
 
 const send = (message: FromChild, done: () => void = () => {}): void => {
@@ -23,6 +24,9 @@ process.on('message', (message: ToChild) => {
       break;
     case 'cancel':
       executions.cancelAll(message.reason);
+      break;
+    case 'env':
+      replaceEnv(message.env);
       break;
   }
 });

@@ -26,6 +26,8 @@ interface ThreadSlot {
   error?: Error & { code?: string };
 }
 
+import { replaceEnv } from './env.js';
+
 const threadEntry = new URL('./thread-main.js', import.meta.url);
 const threads = new Map<number, ThreadSlot>();
 /** Runs accepted while no healthy thread had a free slot (a thread being replaced, say). */
@@ -170,6 +172,11 @@ process.on('message', (message: ToPool) => {
     case 'drain':
       draining = true;
       placeDrained();
+      return;
+    case 'env':
+      // Threads started later copy this process's environment; running ones are told.
+      replaceEnv(message.env);
+      for (const slot of threads.values()) slot.worker.postMessage(message);
       return;
   }
 });

@@ -5,6 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { FromThread, ToThread } from '../protocol.js';
+import { replaceEnv } from './env.js';
 import { RunnerExecutions } from './run-workflow.js';
 
 if (!parentPort) throw new Error('thread-main must run as a worker thread');
@@ -19,6 +20,10 @@ port.on('message', (message: ToThread) => {
       break;
     case 'cancel':
       executions.cancel(message.executionId, message.reason);
+      break;
+    case 'env':
+      // A thread has its own copy of process.env (taken when it started).
+      replaceEnv(message.env);
       break;
   }
 });

@@ -1,7 +1,11 @@
-/** /api/platform/workers: the fleet, a worker's detail, recycling a process, stopping a worker. */
+/**
+ * /api/platform/workers: the fleet, a worker's detail, recycling a process, stopping a worker,
+ * dismissing a lost (or offline) one.
+ */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type {
+  DismissWorkerResponse,
   RecycleResponse,
   StopWorkerResponse,
   WorkerDetailResponse,
@@ -132,6 +136,32 @@ export function workerRoutes(deps: ControlPlaneDeps): Hono<AppEnv> {
     deps.logger.warn({ workerId: worker.workerId, target, by: principal.id }, 'worker stopped');
     const body: StopWorkerResponse = { workerId: worker.workerId, target };
     return c.json(body, 202);
+  });
+
+  routes.delete('/:workerId', async (c) => {
+    const worker = await loadWorker(c.req.param('workerId'));
+    if (worker.status !== 'LOST' && worker.status !== 'OFFLINE') {
+      throw conflict(
+        'WORKER_NOT_LOST',
+        `Worker ${worker.workerId} is ${worker.status}: only a LOST or OFFLINE worker can be dismissed. Stop it first (POST /api/platform/workers/${worker.workerId}/stop)`,
+      );
+    }
+    // Conditional: a worker that beat again since the read is not removed.
+    if (!(await repos.workers.dismiss(worker.workerId))) {
+      throw conflict(
+        'WORKER_NOT_LOST',
+        `Worker ${worker.workerId} changed while it was being dismissed (it may be back online): refresh and look again`,
+      );
+    }
+    const principal = c.get('principal');
+    await deps.publisher.publish({
+      type: 'worker_dismissed',
+      workerId: worker.workerId,
+      dismissedBy: principal.id,
+    });
+    deps.logger.info({ workerId: worker.workerId, by: principal.id }, 'worker dismissed');
+    const body: DismissWorkerResponse = { workerId: worker.workerId, dismissed: true };
+    return c.json(body);
   });
 
   return routes;
