@@ -21,6 +21,11 @@ export const ERROR_TYPES = [
   'Cancelled',
   /** The record was written but the message could not be sent to the queue; submit again. */
   'EnqueueFailed',
+  /**
+   * Another execution blocked or overflowed the thread this one shared, on every delivery; the
+   * message names that culprit. Never counted by the circuit breaker.
+   */
+  'CollateralFailure',
 ] as const;
 export type ErrorType = (typeof ERROR_TYPES)[number];
 
@@ -88,6 +93,18 @@ export interface ExecutionRecord {
   expiresAt?: number;
   /** Set when the sweep failed it because SQS had moved its message to the dead-letter queue. */
   deadLetteredAt?: string;
+  /** A stuck execution that blocked its thread: the top frames of that thread's stack. */
+  stack?: string[];
+  /** A stuck or out-of-memory execution: the executions that shared its thread and were retried. */
+  collateral?: ExecutionRef[];
+  /** A CollateralFailure: the execution that blocked or overflowed the thread. */
+  culprit?: ExecutionRef;
+}
+
+/** An execution named by another's record: the culprit of a thread, or its neighbours. */
+export interface ExecutionRef {
+  executionId: string;
+  workflowId: string;
 }
 
 export interface RunningExecutionSnapshot {
@@ -145,6 +162,10 @@ export interface StuckRecord {
   pid?: number;
   threadId?: number;
   elapsedMs: number;
+  /** The top frames of the blocked thread's stack, when the runtime could give them. */
+  stack?: string[];
+  /** The executions that shared the blocked thread (retried elsewhere, never counted here). */
+  collateral?: ExecutionRef[];
   expiresAt?: number;
 }
 

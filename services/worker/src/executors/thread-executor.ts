@@ -21,6 +21,8 @@ const POOL_ENTRY = new URL('../runner/pool-main.js', import.meta.url);
 /** A pool process that has not started its threads by then is killed and started again. */
 const POOL_READY_TIMEOUT_MS = 30_000;
 const MAX_RESPAWN_DELAY_MS = 30_000;
+const DEFAULT_THREAD_BLOCKED_MS = 3000;
+const DEFAULT_THREAD_IDLE_MS = 60_000;
 
 interface Pool {
   process: ForkedProcess;
@@ -65,7 +67,10 @@ export class ThreadExecutor extends SupervisedExecutor {
     return Math.max(0, Math.min(globalFree, this.poolSlotsFree(pool) - this.waiting.length));
   }
 
-  /** Free thread slots of a pool; a thread with a cancelled execution still in it takes no work. */
+  /**
+   * Free thread slots of a pool. A thread with a cancelled execution still in it, a blocked thread
+   * and a thread running an isolated execution take no more work: all their slots count as used.
+   */
   private poolSlotsFree(pool: Pool): number {
     const perThread = this.options.executionsPerThread;
     let used = 0;
@@ -73,14 +78,27 @@ export class ThreadExecutor extends SupervisedExecutor {
     for (const run of pool.runs.values()) {
       used++;
       const threadId = run.placement?.threadId;
-      if (threadId === undefined) continue;
+      if (threadId === undefined) {
+        // Not started yet: an isolated run will take a whole thread.
+        if (run.isolate) used += perThread - 1;
+        continue;
+      }
       const thread = byThread.get(threadId) ?? { runs: 0, tainted: false };
       thread.runs++;
-      thread.tainted ||= run.state !== 'RUNNING';
+      thread.tainted ||= run.state !== 'RUNNING' || run.blocking || run.isolate;
       byThread.set(threadId, thread);
     }
     for (const thread of byThread.values()) if (thread.tainted) used += perThread - thread.runs;
     return pool.threads * perThread - used;
+  }
+
+  /**
+   * A blocked thread's neighbours must be cleared before any of them could be declared stuck, so
+   * the verdict comes well within the cancellation grace period.
+   */
+  private threadBlockedMs(): number {
+    const wanted = this.options.threadBlockedMs ?? DEFAULT_THREAD_BLOCKED_MS;
+    return Math.max(100, Math.min(wanted, this.options.cancelGraceMs / 2));
   }
 
   private spawnActive(reason: string): void {
@@ -124,6 +142,8 @@ export class ThreadExecutor extends SupervisedExecutor {
         threads: this.options.threadPoolSize,
         executionsPerThread: this.options.executionsPerThread,
         threadMaxHeapMb: this.options.threadMaxHeapMb,
+        threadBlockedMs: this.threadBlockedMs(),
+        threadIdleMs: this.options.threadIdleMs ?? DEFAULT_THREAD_IDLE_MS,
       },
     } satisfies ToPool);
     pool.readyTimer = setTimeout(() => {
@@ -140,7 +160,8 @@ export class ThreadExecutor extends SupervisedExecutor {
     switch (message.type) {
       case 'ready': {
         pool.ready = true;
-        pool.threads = message.threadIds.length;
+        // Threads start on demand up to the pool size; the first is warm already.
+        pool.threads = this.options.threadPoolSize;
         clearTimeout(pool.readyTimer);
         this.failedStarts = 0;
         this.options.logger.info(
@@ -191,6 +212,41 @@ export class ThreadExecutor extends SupervisedExecutor {
         this.exitIfDrained(pool);
         this.placeWaiting();
         return;
+      case 'thread_blocked': {
+        const culprit = message.culprit ? pool.runs.get(message.culprit) : undefined;
+        if (culprit) {
+          culprit.blocking = true;
+          culprit.collateral = message.collateral;
+          this.offended(culprit.job.workflowId);
+        } else {
+          // Nobody could be blamed: the thread takes no work, and all on it stay on the ladder.
+          for (const run of pool.runs.values()) {
+            if (run.placement?.threadId === message.threadId) run.blocking = true;
+          }
+        }
+        this.options.logger.warn(
+          {
+            pid: pool.pid,
+            generation: pool.generation,
+            threadId: message.threadId,
+            blockedMs: message.blockedMs,
+            culprit: culprit
+              ? { executionId: culprit.job.executionId, workflowId: culprit.job.workflowId }
+              : undefined,
+            collateral: message.collateral,
+          },
+          culprit
+            ? `thread blocked by execution ${culprit.job.executionId} (${culprit.job.workflowId}); its ${message.collateral.length} neighbours go back for a retry`
+            : 'thread blocked, and the execution holding it could not be told apart',
+        );
+        this.emit({ type: 'capacity' });
+        return;
+      }
+      case 'thread_stack': {
+        const run = pool.runs.get(message.executionId);
+        if (run) run.stack = message.stack;
+        return;
+      }
       case 'thread_exited':
         this.options.logger.warn(
           {
@@ -278,6 +334,7 @@ export class ThreadExecutor extends SupervisedExecutor {
   }
 
   protected place(run: TrackedRun): void {
+    run.isolate = this.mustIsolate(run.job.workflowId);
     this.waiting.push(run);
     this.placeWaiting();
   }
@@ -294,6 +351,7 @@ export class ThreadExecutor extends SupervisedExecutor {
         moduleUrl: this.moduleUrlOf(run.job.workflowId),
         input: run.job.input,
         attempt: run.job.attempt,
+        ...(run.isolate ? { isolate: true } : {}),
       };
       pool.runs.set(request.executionId, run);
       this.poolOf.set(request.executionId, pool);
