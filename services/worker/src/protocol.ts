@@ -126,7 +126,11 @@ export type FromPool =
     };
 
 export type ToThread =
-  | { type: 'run'; request: RunRequest; /** Written to the liveness buffer while it runs. */ tag: number }
+  | {
+      type: 'run';
+      request: RunRequest;
+      /** Written to the liveness buffer while it runs. */ tag: number;
+    }
   | { type: 'cancel'; executionId: string; reason: string }
   /** Idle: stop the thread (the pool keeps one warm). */
   | { type: 'exit' };

@@ -65,6 +65,8 @@ export type ExecutionOutcome =
       placement?: Placement;
       /** OutOfMemory in thread mode: the executions that shared the thread, sent back for a retry. */
       collateral?: ExecutionRef[];
+      /** CollateralFailure: the execution that blocked or overflowed the thread. */
+      culprit?: ExecutionRef;
     }
   /**
    * Thread mode: another execution blocked or overflowed the thread this one shared. Not its

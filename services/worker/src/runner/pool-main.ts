@@ -200,7 +200,8 @@ function onBlocked(slot: ThreadSlot, blockedMs: number): void {
     void stacks
       .stackOf(slot.threadId, STACK_TIMEOUT_MS)
       .then((stack) => {
-        if (stack?.length) send({ type: 'thread_stack', threadId: slot.threadId, executionId, stack });
+        if (stack?.length)
+          send({ type: 'thread_stack', threadId: slot.threadId, executionId, stack });
       })
       .catch(() => {});
   }

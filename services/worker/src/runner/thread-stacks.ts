@@ -9,20 +9,24 @@ import { Session } from 'node:inspector';
 
 interface CallFrame {
   functionName: string;
+  /** Often empty for modules; the script's URL comes with its scriptParsed event. */
   url: string;
-  location: { lineNumber: number; columnNumber: number };
+  location: { scriptId: string; lineNumber: number; columnNumber: number };
 }
 
 interface WorkerMessage {
   id?: number;
   method?: string;
-  params?: { callFrames?: CallFrame[] };
+  params?: { callFrames?: CallFrame[]; scriptId?: string; url?: string };
 }
 
 const MAX_FRAMES = 10;
 
-const describeFrame = (frame: CallFrame): string =>
-  `${frame.functionName || '<anonymous>'} (${frame.url || '<unknown>'}:${frame.location.lineNumber + 1}:${frame.location.columnNumber + 1})`;
+const describeFrame = (frame: CallFrame, scripts: Map<string, string>): string => {
+  const url = frame.url || scripts.get(frame.location.scriptId) || '<unknown>';
+  const { lineNumber, columnNumber } = frame.location;
+  return `${frame.functionName || '<anonymous>'} (${url}:${lineNumber + 1}:${columnNumber + 1})`;
+};
 
 export class ThreadStacks {
   private session?: Session;
@@ -30,6 +34,8 @@ export class ThreadStacks {
   private readonly attached = new Map<number, string>();
   private readonly attachWaiters = new Map<number, () => void>();
   private readonly pausedWaiters = new Map<string, (frames: CallFrame[]) => void>();
+  /** Script URLs by id, per inspector session, from the scripts the thread reports. */
+  private readonly scripts = new Map<string, Map<string, string>>();
   private nextId = 1;
 
   private connect(): Session {
@@ -47,14 +53,22 @@ export class ThreadStacks {
     });
     session.on('NodeWorker.detachedFromWorker', (message) => {
       const { sessionId } = message.params as { sessionId: string };
-      for (const [threadId, id] of this.attached) if (id === sessionId) this.attached.delete(threadId);
+      for (const [threadId, id] of this.attached)
+        if (id === sessionId) this.attached.delete(threadId);
     });
     session.on('NodeWorker.receivedMessageFromWorker', (message) => {
       const { sessionId, message: text } = message.params as { sessionId: string; message: string };
-      // Only the pause matters; the session sees every script the thread has parsed as well.
-      if (!text.startsWith('{"method":"Debugger.paused"')) return;
+      // Only the pause and the scripts' URLs matter (the thread reports every parsed script).
+      const paused = text.startsWith('{"method":"Debugger.paused"');
+      if (!paused && !text.startsWith('{"method":"Debugger.scriptParsed"')) return;
       const parsed = JSON.parse(text) as WorkerMessage;
-      this.pausedWaiters.get(sessionId)?.(parsed.params?.callFrames ?? []);
+      if (paused) {
+        this.pausedWaiters.get(sessionId)?.(parsed.params?.callFrames ?? []);
+      } else if (parsed.params?.scriptId && parsed.params.url) {
+        const scripts = this.scripts.get(sessionId) ?? new Map<string, string>();
+        scripts.set(parsed.params.scriptId, parsed.params.url);
+        this.scripts.set(sessionId, scripts);
+      }
     });
     session.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
     this.session = session;
@@ -96,7 +110,9 @@ export class ThreadStacks {
     // Let it run on (a paused thread could not even be terminated) and stop debugging it.
     this.send(sessionId, 'Debugger.resume');
     this.send(sessionId, 'Debugger.disable');
-    return frames?.slice(0, MAX_FRAMES).map(describeFrame);
+    const scripts = this.scripts.get(sessionId) ?? new Map<string, string>();
+    this.scripts.delete(sessionId);
+    return frames?.slice(0, MAX_FRAMES).map((frame) => describeFrame(frame, scripts));
   }
 
   close(): void {
