@@ -101,8 +101,8 @@ describe.each([
     for (const id of healthy.ids) {
       const record = await waitForTerminal(stack, id, 30_000);
       expect(record).toMatchObject({ status: 'SUCCESS', attempt: 2 });
-      // The retry ran on a healthy thread.
-      expect(record.threadId).not.toBe(healthy.threadId);
+      // The retry ran on a healthy thread (thread ids count from 1 in each pool process).
+      expect(`${record.pid}/${record.threadId}`).not.toBe(`${healthy.pid}/${healthy.threadId}`);
     }
 
     const rows = await stack.repos.stuck.listSince(since);

@@ -233,7 +233,7 @@ function readWorker(reader: EnvReader): WorkerSettings {
       // The same default in both modes, so flipping USE_THREAD_WORKERS changes memory, not load.
       Math.min(threadPoolSize, threadSlots),
     ),
-    threadBlockedMs: reader.get('WORKER_THREAD_BLOCKED_SECONDS', decimal(0.2, 600), 3) * 1000,
+    threadBlockedMs: reader.get('WORKER_THREAD_BLOCKED_SECONDS', decimal(0.5, 600), 5) * 1000,
     threadIdleMs: reader.get('WORKER_THREAD_IDLE_SECONDS', decimal(1, 86_400), 60) * 1000,
     cancelGraceMs: reader.get('CANCEL_GRACE_SECONDS', decimal(0.1, 600), 10) * 1000,
     heartbeatIntervalMs:

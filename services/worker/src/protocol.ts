@@ -95,7 +95,12 @@ export type ToPool =
   | { type: 'run'; request: RunRequest }
   | { type: 'cancel'; executionId: string; reason: string }
   /** Take no new runs; hand back the ones not yet started. */
-  | { type: 'drain' };
+  | { type: 'drain' }
+  /**
+   * About to declare this execution stuck: if its thread is blocked by another execution right
+   * now, it is collateral (sent back as such before the answer), not stuck.
+   */
+  | { type: 'verdict'; executionId: string };
 
 export type FromPool =
   | { type: 'ready'; threadIds: number[] }
@@ -115,6 +120,8 @@ export type FromPool =
       collateral: ExecutionRef[];
       blockedMs: number;
     }
+  /** The answer to `verdict`, after any collateral result it caused. */
+  | { type: 'verdict'; executionId: string }
   /** Where the blocked thread's code was: its top stack frames, read through the inspector. */
   | { type: 'thread_stack'; threadId: number; executionId: string; stack: string[] }
   | {

@@ -95,6 +95,10 @@ export abstract class SupervisedExecutor implements Executor {
   protected abstract cancel(run: TrackedRun, reason: string): void;
   /** Isolates a stuck run (kill its child, or drain and replace its pool process). */
   protected abstract contain(run: TrackedRun): void;
+  /** Last look before a run is declared stuck; it may settle the run otherwise. */
+  protected beforeStuck(_run: TrackedRun): Promise<void> {
+    return Promise.resolve();
+  }
 
   /** Executions running and not stuck: what counts against WORKER_MAX_CONCURRENCY. */
   protected healthyCount(): number {
@@ -130,7 +134,11 @@ export abstract class SupervisedExecutor implements Executor {
 
   private async declareStuck(run: TrackedRun): Promise<void> {
     if (run.settled || run.state !== 'COMPLETING') return;
+    // Thread mode: one held back by a neighbour that blocks its thread is collateral, not stuck.
+    await this.beforeStuck(run);
+    if (run.settled || run.state !== 'COMPLETING') return;
     run.state = 'STUCK';
+    if (run.blocking) this.offended(run.job.workflowId);
     const elapsedMs = Date.now() - run.dispatchedAtMs;
     const { executionId, workflowId, timeoutMs } = run.job;
     const graceMs = this.options.cancelGraceMs;

@@ -21,7 +21,9 @@ const POOL_ENTRY = new URL('../runner/pool-main.js', import.meta.url);
 /** A pool process that has not started its threads by then is killed and started again. */
 const POOL_READY_TIMEOUT_MS = 30_000;
 const MAX_RESPAWN_DELAY_MS = 30_000;
-const DEFAULT_THREAD_BLOCKED_MS = 3000;
+const DEFAULT_THREAD_BLOCKED_MS = 5000;
+/** The pool process answers a verdict at once; this bounds a pool that does not. */
+const VERDICT_TIMEOUT_MS = 2500;
 const DEFAULT_THREAD_IDLE_MS = 60_000;
 
 interface Pool {
@@ -52,6 +54,8 @@ export class ThreadExecutor extends SupervisedExecutor {
   private failedStarts = 0;
   private respawnTimer?: NodeJS.Timeout;
   private firstStart?: { resolve(): void; reject(error: Error): void };
+  /** Pending answers to `verdict`, by execution id. */
+  private readonly verdicts = new Map<string, () => void>();
 
   start(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -92,13 +96,8 @@ export class ThreadExecutor extends SupervisedExecutor {
     return pool.threads * perThread - used;
   }
 
-  /**
-   * A blocked thread's neighbours must be cleared before any of them could be declared stuck, so
-   * the verdict comes well within the cancellation grace period.
-   */
   private threadBlockedMs(): number {
-    const wanted = this.options.threadBlockedMs ?? DEFAULT_THREAD_BLOCKED_MS;
-    return Math.max(100, Math.min(wanted, this.options.cancelGraceMs / 2));
+    return this.options.threadBlockedMs ?? DEFAULT_THREAD_BLOCKED_MS;
   }
 
   private spawnActive(reason: string): void {
@@ -217,7 +216,6 @@ export class ThreadExecutor extends SupervisedExecutor {
         if (culprit) {
           culprit.blocking = true;
           culprit.collateral = message.collateral;
-          this.offended(culprit.job.workflowId);
         } else {
           // Nobody could be blamed: the thread takes no work, and all on it stay on the ladder.
           for (const run of pool.runs.values()) {
@@ -242,6 +240,9 @@ export class ThreadExecutor extends SupervisedExecutor {
         this.emit({ type: 'capacity' });
         return;
       }
+      case 'verdict':
+        this.verdicts.get(message.executionId)?.();
+        return;
       case 'thread_stack': {
         const run = pool.runs.get(message.executionId);
         if (run) run.stack = message.stack;
@@ -382,6 +383,24 @@ export class ThreadExecutor extends SupervisedExecutor {
         },
       });
     }
+  }
+
+  /** Asks the pool whether a neighbour holds this run's thread (then it comes back collateral). */
+  protected override async beforeStuck(run: TrackedRun): Promise<void> {
+    const pool = this.poolOf.get(run.job.executionId);
+    if (!pool || !pool.process.child.connected) return;
+    const { executionId } = run.job;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, VERDICT_TIMEOUT_MS);
+      const verdicts = this.verdicts;
+      function done(): void {
+        clearTimeout(timer);
+        verdicts.delete(executionId);
+        resolve();
+      }
+      this.verdicts.set(executionId, done);
+      sendTo(pool.process.child, { type: 'verdict', executionId } satisfies ToPool);
+    });
   }
 
   protected contain(run: TrackedRun): void {

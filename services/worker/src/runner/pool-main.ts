@@ -64,7 +64,11 @@ let options: PoolOptions | undefined;
 let announced = false;
 let draining = false;
 let nextTag = 1;
-const STACK_TIMEOUT_MS = 2000;
+const STACK_TIMEOUT_MS = 1500;
+/** How often liveness is read; the thread ticks every 50 ms. */
+const WATCH_MS = 100;
+/** No tick for this long means the thread is not turning right now. */
+const STILL_MS = 300;
 
 const send = (message: FromPool): void => {
   if (process.connected) process.send?.(message);
@@ -181,7 +185,8 @@ function releaseCollateral(
   return collateral;
 }
 
-function onBlocked(slot: ThreadSlot, blockedMs: number): void {
+/** Marks the thread blocked and sends its neighbours back; resolves once its stack is read. */
+function onBlocked(slot: ThreadSlot, blockedMs: number): Promise<void> {
   slot.blocked = true;
   const culprit = holder(slot);
   // Without a culprit nobody can be cleared: every execution on it stays on the ladder.
@@ -195,17 +200,16 @@ function onBlocked(slot: ThreadSlot, blockedMs: number): void {
     collateral,
     blockedMs,
   });
-  if (culprit) {
-    const executionId = culprit.request.executionId;
-    void stacks
-      .stackOf(slot.threadId, STACK_TIMEOUT_MS)
-      .then((stack) => {
-        if (stack?.length)
-          send({ type: 'thread_stack', threadId: slot.threadId, executionId, stack });
-      })
-      .catch(() => {});
-  }
   placeWaiting();
+  if (!culprit) return Promise.resolve();
+  const executionId = culprit.request.executionId;
+  return stacks
+    .stackOf(slot.threadId, STACK_TIMEOUT_MS)
+    .then((stack) => {
+      if (stack?.length)
+        send({ type: 'thread_stack', threadId: slot.threadId, executionId, stack });
+    })
+    .catch(() => {});
 }
 
 function onThreadExit(slot: ThreadSlot, code: number): void {
@@ -321,7 +325,7 @@ function watch(): void {
       slot.runs.size > 0 &&
       now - slot.lastTickAtMs >= options.threadBlockedMs
     ) {
-      onBlocked(slot, now - slot.lastTickAtMs);
+      void onBlocked(slot, now - slot.lastTickAtMs);
     }
     if (
       !slot.blocked &&
@@ -339,8 +343,7 @@ process.on('message', (message: ToPool) => {
     case 'init': {
       options = message.options;
       startThread(options);
-      const every = Math.max(20, Math.min(250, options.threadBlockedMs / 4));
-      setInterval(watch, every);
+      setInterval(watch, WATCH_MS);
       return;
     }
     case 'run':
@@ -372,8 +375,34 @@ process.on('message', (message: ToPool) => {
       draining = true;
       placeDrained();
       return;
+    case 'verdict': {
+      const { executionId } = message;
+      void checkHolder(executionId).then(() => send({ type: 'verdict', executionId }));
+      return;
+    }
   }
 });
+
+/**
+ * The orchestrator is about to declare an execution stuck. If its thread is not turning right now,
+ * the thread is declared blocked at once, blaming the execution whose code holds it: when that is
+ * another one, this execution goes back as collateral; when it is this one, its neighbours do, and
+ * its stack is read before the answer so that the stuck record carries it.
+ */
+async function checkHolder(executionId: string): Promise<void> {
+  const threadId = placement.get(executionId);
+  const slot = threadId === undefined ? undefined : threads.get(threadId);
+  if (!slot || slot.blocked || !options) return;
+  const now = Date.now();
+  const ticks = Atomics.load(slot.liveness, LIVENESS.ticks);
+  if (ticks !== slot.lastTicks) {
+    slot.lastTicks = ticks;
+    slot.lastTickAtMs = now;
+    return;
+  }
+  if (now - slot.lastTickAtMs < STILL_MS || !holder(slot)) return;
+  await onBlocked(slot, now - slot.lastTickAtMs);
+}
 
 /** A draining pool starts nothing new: runs still waiting go back to the orchestrator. */
 function placeDrained(): void {
