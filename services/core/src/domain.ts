@@ -2,7 +2,6 @@
  * Domain vocabulary shared by every part of Warden: execution and process states, error types,
  * the SQS message contract and the records kept in DynamoDB.
  */
-import { z } from 'zod';
 
 export const EXECUTION_STATUSES = ['QUEUED', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED'] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
@@ -45,25 +44,67 @@ export type WorkerStatus = (typeof WORKER_STATUSES)[number];
 
 /** Identifiers are used as DynamoDB keys and in URLs, so keep them to a safe alphabet. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-export const idSchema = z
-  .string()
-  .regex(ID_PATTERN, 'must be 1-128 characters of letters, digits, ".", "_", ":" or "-"');
-
 /** Largest accepted `input`, measured as UTF-8 JSON. SQS itself allows 256 KiB per message. */
 export const MAX_INPUT_BYTES = 64 * 1024;
 /** Longest timeout a submission may ask for (12 h, the SQS visibility ceiling). */
 export const MAX_TIMEOUT_SECONDS = 12 * 60 * 60;
 
 /** The body of an SQS work message, as upstream services send it. */
-export const workMessageSchema = z
-  .object({
-    executionId: idSchema.optional(),
-    workflowId: idSchema,
-    input: z.unknown().optional(),
-    timeoutSeconds: z.number().positive().max(MAX_TIMEOUT_SECONDS).optional(),
-  })
-  .strict();
-export type WorkMessage = z.infer<typeof workMessageSchema>;
+export interface WorkMessage {
+  executionId?: string;
+  workflowId: string;
+  input?: unknown;
+  timeoutSeconds?: number;
+}
+
+const WORK_MESSAGE_FIELDS = new Set(['executionId', 'workflowId', 'input', 'timeoutSeconds']);
+const ID_RULE = 'must be 1-128 characters of letters, digits, ".", "_", ":" or "-"';
+
+/**
+ * Checks a work message by hand rather than with a schema library: the worker's orchestrator
+ * validates every message and should not carry a validation library's code and heap for it (the
+ * zod schemas of the API live in `@warden/core/schemas`). Problems read "field: problem; …".
+ */
+export function checkWorkMessage(
+  body: unknown,
+): { ok: true; value: WorkMessage } | { ok: false; problems: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, problems: '(body): expected an object' };
+  }
+  const raw = body as Record<string, unknown>;
+  const problems: string[] = [];
+  const idProblem = (field: string, value: unknown, required: boolean): void => {
+    if (value === undefined) {
+      if (required) problems.push(`${field}: required, ${ID_RULE}`);
+    } else if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
+      problems.push(`${field}: ${ID_RULE}`);
+    }
+  };
+  idProblem('executionId', raw.executionId, false);
+  idProblem('workflowId', raw.workflowId, true);
+  const timeout = raw.timeoutSeconds;
+  if (
+    timeout !== undefined &&
+    (typeof timeout !== 'number' ||
+      !Number.isFinite(timeout) ||
+      timeout <= 0 ||
+      timeout > MAX_TIMEOUT_SECONDS)
+  ) {
+    problems.push(`timeoutSeconds: must be a number above 0 and at most ${MAX_TIMEOUT_SECONDS}`);
+  }
+  const unknown = Object.keys(raw).filter((key) => !WORK_MESSAGE_FIELDS.has(key));
+  if (unknown.length) problems.push(`(body): unrecognized keys: ${unknown.join(', ')}`);
+  if (problems.length) return { ok: false, problems: problems.join('; ') };
+  return {
+    ok: true,
+    value: {
+      workflowId: raw.workflowId as string,
+      ...(raw.executionId !== undefined ? { executionId: raw.executionId as string } : {}),
+      ...('input' in raw ? { input: raw.input } : {}),
+      ...(timeout !== undefined ? { timeoutSeconds: timeout as number } : {}),
+    },
+  };
+}
 
 export interface ExecutionRecord {
   executionId: string;
@@ -201,28 +242,28 @@ export const SYSTEM_CONFIG_DEFAULTS = {
   stuck_circuit_breaker_window_minutes: 60,
 } as const;
 
-export const systemConfigSchema = z
-  .object({
-    stuck_circuit_breaker_threshold: z.number().int().min(1).max(1000),
-    stuck_circuit_breaker_window_minutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(7 * 24 * 60),
-  })
-  .strict();
-export type SystemConfig = z.infer<typeof systemConfigSchema>;
+export interface SystemConfig {
+  stuck_circuit_breaker_threshold: number;
+  stuck_circuit_breaker_window_minutes: number;
+}
+
+const isIntegerIn = (value: unknown, min: number, max: number): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+
+/** The circuit-breaker settings if valid, else undefined (read by workers without zod). */
+export function checkSystemConfig(value: Partial<SystemConfig>): SystemConfig | undefined {
+  const threshold = value.stuck_circuit_breaker_threshold;
+  const window = value.stuck_circuit_breaker_window_minutes;
+  if (!isIntegerIn(threshold, 1, 1000) || !isIntegerIn(window, 1, 7 * 24 * 60)) return undefined;
+  return {
+    stuck_circuit_breaker_threshold: threshold,
+    stuck_circuit_breaker_window_minutes: window,
+  };
+}
 
 export interface ConnectionRecord {
   connectionId: string;
   principal: string;
   connectedAt: string;
   expiresAt: number;
-}
-
-/** Describes a zod failure as "field: problem; field: problem" so a person can act on it. */
-export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(body)'}: ${issue.message}`)
-    .join('; ');
 }

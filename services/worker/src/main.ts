@@ -7,7 +7,6 @@
  * workflow module that does not load stops start-up with a message naming it.
  */
 import { hostname } from 'node:os';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import {
   ConfigError,
   EventPublisher,
@@ -94,8 +93,13 @@ const runtime = new WorkerRuntime({
   metrics: new WorkerMetrics(metricMode(config.useThreadWorkers), workerId),
   logger: logger.child({ workerId }),
   ecsTask,
+  // The ECS client is loaded only on ECS: elsewhere it would be idle memory.
   taskProtection: ecsTask
-    ? new TaskProtection(new ECSClient({ region: config.region }), ecsTask, logger)
+    ? new TaskProtection(
+        new (await import('@aws-sdk/client-ecs')).ECSClient({ region: config.region }),
+        ecsTask,
+        logger,
+      )
     : undefined,
 });
 
