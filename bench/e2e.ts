@@ -47,8 +47,12 @@ import { median, summarize, type Summary } from './lib/stats.js';
 import { readTreeMemory } from './lib/tree-memory.js';
 
 const QUICK = process.argv.includes('--quick');
+/** Only the memory table and the collateral scenario (a few minutes less). */
+const MEMORY_ONLY = process.argv.includes('--memory');
 const MODES: Mode[] = ['thread', 'process'];
 const CONCURRENCIES = [1, 4, 16];
+/** WORKER_EXECUTIONS_PER_THREAD's default. */
+const DEFAULT_PER_THREAD = 8;
 const GRACE_S = 1;
 const STUCK_TIMEOUT_S = 1;
 const now = (): number => performance.timeOrigin + performance.now();
@@ -83,6 +87,21 @@ interface MemoryRun {
   /** (busy − idle) / concurrency: what one more execution adds. */
   marginalPssMb: number;
   rssSumPerExecutionMb: number;
+}
+
+interface CollateralRun {
+  culprit: string;
+  culpritOutcome: string;
+  /** The culprit's stuck row's top frame, read from the blocked thread. */
+  topFrame?: string;
+  healthy: { outcome: string; attempt: number; sameThreadFirst: boolean }[];
+  /** Stuck rows naming the healthy workflow (must be 0) and the culprit's. */
+  healthyStuckRows: number;
+  culpritStuckRows: number;
+  /** The culprit started → the healthy executions' retries started on another thread. */
+  retryStartedAfterMs: number[];
+  /** How much longer the healthy executions took end to end than their own run time. */
+  extraMs: number[];
 }
 
 interface ModeResult {
@@ -122,6 +141,7 @@ interface BenchResult {
   loadAverageAtEnd: number;
   settings: Record<string, string>;
   modes: ModeResult[];
+  collateral: CollateralRun[];
   circuitBreaker: {
     threshold: number;
     sweepIntervalSeconds: number;
@@ -308,6 +328,57 @@ class Bench {
       // Measured; the executions need not run out their hold (their queue is this run's own).
       worker.killTree();
       await worker.exited;
+    }
+  }
+
+  /**
+   * The collateral scenario: three healthy executions (`slow-healthy`, 3 s) share a thread at the
+   * default settings; then a culprit that blocks the thread (`cpu-spin`: while (true) {};
+   * `sync-block`: Atomics.wait) lands on it. Only the culprit may be stuck; the healthy ones must
+   * end SUCCESS after a retry elsewhere, with no stuck row.
+   */
+  async collateral(culprit: string): Promise<CollateralRun> {
+    const since = new Date().toISOString();
+    const worker = this.worker('thread');
+    try {
+      await worker.online(60_000);
+      const healthyMs = 3000;
+      const ids = await Promise.all(
+        Array.from({ length: 3 }, () =>
+          submit(this.stack, 'slow-healthy', { input: { ms: healthyMs } }),
+        ),
+      );
+      const first = await waitFor('three healthy executions placed', async () => {
+        const records = await readRecords(this.stack, ids);
+        return ids.every((id) => records.get(id)?.threadId !== undefined) ? records : undefined;
+      });
+      const threadId = first.get(ids[0]!)!.threadId;
+      const culpritId = await submit(this.stack, culprit, { timeoutSeconds: 2 });
+      const culpritRecord = await waitForTerminal(this.stack, culpritId, 60_000);
+      const healthy = await Promise.all(ids.map((id) => waitForTerminal(this.stack, id, 60_000)));
+      const rows = await this.stack.repos.stuck.listSince(since);
+      const culpritStart = Date.parse(culpritRecord.startedAt!);
+      return {
+        culprit,
+        culpritOutcome: `${culpritRecord.status}/${culpritRecord.errorType ?? ''}`,
+        topFrame: rows.find((r) => r.executionId === culpritId)?.stack?.[0],
+        healthy: healthy.map((r) => ({
+          outcome: r.errorType ? `${r.status}/${r.errorType}` : r.status,
+          attempt: r.attempt ?? 1,
+          sameThreadFirst: first.get(r.executionId)?.threadId === threadId,
+        })),
+        healthyStuckRows: rows.filter((r) => r.workflowId === 'slow-healthy').length,
+        culpritStuckRows: rows.filter((r) => r.workflowId === culprit).length,
+        retryStartedAfterMs: healthy.map((r) => Date.parse(r.startedAt!) - culpritStart),
+        extraMs: healthy.map(
+          (r) =>
+            Date.parse(r.finishedAt!) -
+            Date.parse(first.get(r.executionId)!.startedAt!) -
+            healthyMs,
+        ),
+      };
+    } finally {
+      await worker.stop();
     }
   }
 
@@ -500,39 +571,31 @@ async function executorThroughput(mode: Mode, executions: number, concurrency: n
   return { executions, perSecond: executions / seconds, concurrency };
 }
 
-function memoryConfigs(mode: Mode, cpus: number) {
-  const configs: { concurrency: number; config: string; env: Record<string, string> }[] = [];
-  for (const concurrency of CONCURRENCIES) {
-    if (mode === 'process') {
-      configs.push({
-        concurrency,
-        config: `${concurrency} processes`,
-        env: { WORKER_MAX_CONCURRENCY: String(concurrency) },
-      });
-      continue;
-    }
-    configs.push({
-      concurrency,
-      config: `${concurrency} threads × 1`,
-      env: { WORKER_THREAD_POOL_SIZE: String(concurrency), WORKER_EXECUTIONS_PER_THREAD: '1' },
-    });
-    const threads = Math.min(concurrency, cpus);
-    if (threads !== concurrency) {
-      configs.push({
-        concurrency,
-        config: `${threads} threads × ${Math.ceil(concurrency / threads)}`,
-        env: {
-          WORKER_THREAD_POOL_SIZE: String(threads),
-          WORKER_EXECUTIONS_PER_THREAD: String(Math.ceil(concurrency / threads)),
-          WORKER_MAX_CONCURRENCY: String(concurrency),
-        },
-      });
-    }
-  }
-  return configs;
+/**
+ * Memory is measured at the default settings in both modes: only the concurrency is set
+ * (WORKER_MAX_CONCURRENCY), as an operator sizing a worker would.
+ */
+function memoryConfigs(mode: Mode) {
+  return CONCURRENCIES.map((concurrency) => ({
+    concurrency,
+    config:
+      mode === 'process'
+        ? `defaults: ${concurrency} processes`
+        : `defaults: shared threads (up to ${DEFAULT_PER_THREAD} executions each)`,
+    env: { WORKER_MAX_CONCURRENCY: String(concurrency) },
+  }));
 }
 
-async function runMode(bench: Bench, mode: Mode, listener: EventListener, cpus: number) {
+async function runMemory(bench: Bench, mode: Mode): Promise<MemoryRun[]> {
+  const memory: MemoryRun[] = [];
+  for (const { concurrency, config, env } of memoryConfigs(mode)) {
+    log(`${mode}: memory at concurrency ${concurrency} (${config})`);
+    memory.push(await bench.memory(mode, concurrency, config, env));
+  }
+  return memory;
+}
+
+async function runMode(bench: Bench, mode: Mode, listener: EventListener) {
   const firstEvent = listener.events.length;
   log(`${mode}: start-up`);
   const startupMs = await bench.startup(mode, QUICK ? 1 : 3);
@@ -582,11 +645,7 @@ async function runMode(bench: Bench, mode: Mode, listener: EventListener, cpus: 
   await wide.online(60_000);
   const throughput16 = await bench.burst(wide, QUICK ? 40 : mode === 'thread' ? 600 : 80);
   await wide.stop();
-  const memory: MemoryRun[] = [];
-  for (const { concurrency, config, env } of memoryConfigs(mode, cpus)) {
-    log(`${mode}: memory at concurrency ${concurrency} (${config})`);
-    memory.push(await bench.memory(mode, concurrency, config, env));
-  }
+  const memory = await runMemory(bench, mode);
   const events = bench.eventLatency(firstEvent);
   const result: ModeResult = {
     mode,
@@ -618,6 +677,61 @@ const ms = (value: number): string => `${f(value, value < 10 ? 1 : 0)} ms`;
 const pp = (s: Summary): string => `${ms(s.p50)} / ${ms(s.p99)}`;
 const list = (values: number[]): string =>
   values.length ? `${ms(median(values))} (${values.map((v) => f(v)).join(', ')})` : '–';
+
+function renderMemory(modes: Pick<ModeResult, 'mode' | 'memory'>[]): string[] {
+  const lines = [
+    'Memory per execution at the default settings (only WORKER_MAX_CONCURRENCY set), sdk-io (AWS SDK loaded, one DynamoDB call, awaiting I/O), PSS of the worker’s whole process tree',
+    '',
+    '| concurrency | mode | configuration | processes | tree PSS idle → busy (MB) | PSS / execution | marginal PSS / execution | summed RSS / execution (overcounts) |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const c of CONCURRENCIES) {
+    for (const mode of modes) {
+      for (const m of mode.memory.filter((x) => x.concurrency === c)) {
+        lines.push(
+          `| ${c} | ${mode.mode} | ${m.config} | ${m.processes} | ${f(m.idlePssMb, 1)} → ${f(m.busyPssMb, 1)} | **${f(m.pssPerExecutionMb, 1)} MB** | ${f(m.marginalPssMb, 1)} MB | ${f(m.rssSumPerExecutionMb, 1)} MB |`,
+        );
+      }
+    }
+  }
+  lines.push('');
+  const thread = modes.find((m) => m.mode === 'thread');
+  const process = modes.find((m) => m.mode === 'process');
+  for (const c of CONCURRENCIES) {
+    const base = process?.memory.find((m) => m.concurrency === c);
+    const ours = thread?.memory.find((m) => m.concurrency === c);
+    if (!base || !ours) continue;
+    const ratio = (100 * ours.pssPerExecutionMb) / base.pssPerExecutionMb;
+    lines.push(
+      `concurrency ${c}: thread mode ${f(ours.pssPerExecutionMb, 1)} MB vs process mode ${f(base.pssPerExecutionMb, 1)} MB per execution (whole worker): ${f(ratio)} % of process mode (target: at most 50 %)`,
+    );
+  }
+  return lines;
+}
+
+function renderCollateral(runs: CollateralRun[]): string[] {
+  const lines = [
+    'Collateral: three healthy executions (slow-healthy, 3 s) share a thread at the default settings; a culprit that blocks the thread (timeout 2 s) lands on it',
+    '',
+    '| culprit | culprit ends | its stack row, top frame | healthy end (attempt) | stuck rows: culprit / healthy | healthy retry started after the culprit started | healthy: extra time end to end |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const r of runs) {
+    lines.push(
+      `| ${r.culprit} | ${r.culpritOutcome} | ${r.topFrame ?? '–'} | ${r.healthy.map((h) => `${h.outcome} (${h.attempt})`).join(', ')} | ${r.culpritStuckRows} / ${r.healthyStuckRows} | ${r.retryStartedAfterMs.map((v) => f(v)).join(', ')} ms | ${r.extraMs.map((v) => f(v)).join(', ')} ms |`,
+    );
+  }
+  return lines;
+}
+
+async function runCollateral(bench: Bench): Promise<CollateralRun[]> {
+  const runs: CollateralRun[] = [];
+  for (const culprit of ['cpu-spin', 'sync-block']) {
+    log(`collateral: ${culprit} among healthy executions`);
+    runs.push(await bench.collateral(culprit));
+  }
+  return runs;
+}
 
 function render(result: BenchResult): string {
   const [t, p] = ['thread', 'process'].map((m) => result.modes.find((r) => r.mode === m)!);
@@ -687,31 +801,8 @@ function render(result: BenchResult): string {
     '|---|---|---|',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',
-    'Memory per execution, sdk-io (AWS SDK loaded, one DynamoDB call, awaiting I/O), PSS of the worker’s whole process tree',
-    '',
-    '| concurrency | mode | configuration | processes | tree PSS idle → busy (MB) | PSS / execution | marginal PSS / execution | summed RSS / execution (overcounts) |',
-    '|---|---|---|---|---|---|---|---|',
   ];
-  for (const c of CONCURRENCIES) {
-    for (const mode of result.modes) {
-      for (const m of mode.memory.filter((x) => x.concurrency === c)) {
-        lines.push(
-          `| ${c} | ${mode.mode} | ${m.config} | ${m.processes} | ${f(m.idlePssMb, 1)} → ${f(m.busyPssMb, 1)} | **${f(m.pssPerExecutionMb, 1)} MB** | ${f(m.marginalPssMb, 1)} MB | ${f(m.rssSumPerExecutionMb, 1)} MB |`,
-        );
-      }
-    }
-  }
-  lines.push('');
-  for (const c of CONCURRENCIES) {
-    const base = p!.memory.find((m) => m.concurrency === c)!;
-    const best = t!.memory
-      .filter((m) => m.concurrency === c)
-      .sort((a, b) => a.pssPerExecutionMb - b.pssPerExecutionMb)[0]!;
-    const change = 100 * (1 - best.pssPerExecutionMb / base.pssPerExecutionMb);
-    lines.push(
-      `concurrency ${c}: thread mode (${best.config}) ${f(best.pssPerExecutionMb, 1)} MB vs process mode ${f(base.pssPerExecutionMb, 1)} MB per execution: ${change >= 0 ? `${f(change)} % less` : `${f(-change)} % more`} (target: more than 50 % less)`,
-    );
-  }
+  lines.push(...renderMemory(result.modes), '', ...renderCollateral(result.collateral));
   const cb = result.circuitBreaker;
   lines.push('');
   lines.push(
@@ -735,8 +826,18 @@ async function main(): Promise<void> {
   const listener = await controlPlane.listen();
   const bench = new Bench(stack, listener, controlPlane.workerEnv, controlPlane.api);
   try {
+    if (MEMORY_ONLY) {
+      const modes = [];
+      for (const mode of MODES) modes.push({ mode, memory: await runMemory(bench, mode) });
+      const collateral = await runCollateral(bench);
+      process.stdout.write(
+        `\nMachine: ${machineLine(machine)}; load average (1 min) ${machine.loadAverageAtStart} at start, ${currentLoad()} at end\n\n${[...renderMemory(modes), '', ...renderCollateral(collateral)].join('\n')}\n`,
+      );
+      return;
+    }
     const modes: ModeResult[] = [];
-    for (const mode of MODES) modes.push(await runMode(bench, mode, listener, machine.cpus));
+    for (const mode of MODES) modes.push(await runMode(bench, mode, listener));
+    const collateral = await runCollateral(bench);
     log('circuit breaker');
     const breakerWorker = bench.worker('process');
     await breakerWorker.online(60_000);
@@ -755,6 +856,7 @@ async function main(): Promise<void> {
       loadAverageAtEnd: currentLoad(),
       settings: BENCH_WORKER_ENV,
       modes,
+      collateral,
       circuitBreaker,
       durationSeconds: (Date.now() - began) / 1000,
     };

@@ -201,7 +201,11 @@ describe('thread mode with several executions per thread', () => {
   it('runs I/O-bound executions side by side on one warm thread', async () => {
     const worker = startWorker(stack, {
       mode: 'thread',
-      env: { WORKER_THREAD_POOL_SIZE: '1', WORKER_EXECUTIONS_PER_THREAD: '4' },
+      env: {
+        WORKER_THREAD_POOL_SIZE: '1',
+        WORKER_EXECUTIONS_PER_THREAD: '4',
+        WORKER_MAX_CONCURRENCY: '4',
+      },
     });
     expect((await worker.online()).capacity).toBe(4);
     const ids = await Promise.all(

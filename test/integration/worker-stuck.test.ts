@@ -115,7 +115,12 @@ describe('thread mode: a stuck execution drains its process, never its healthy n
   let worker: WorkerProcess;
 
   beforeAll(async () => {
-    worker = startWorker(stack, { mode: 'thread', env: { WORKER_THREAD_POOL_SIZE: '3' } });
+    // One execution per thread (the setting that turns sharing off): the healthy execution is on
+    // another thread of the same process, so it finishes there while the process drains.
+    worker = startWorker(stack, {
+      mode: 'thread',
+      env: { WORKER_THREAD_POOL_SIZE: '3', WORKER_EXECUTIONS_PER_THREAD: '1' },
+    });
     await worker.online();
   });
   afterAll(async () => {

@@ -6,12 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import {
-  MAX_INPUT_BYTES,
-  describeZodError,
-  workMessageSchema,
-  type WorkMessage,
-} from '@warden/core';
+import { MAX_INPUT_BYTES, type WorkMessage } from '@warden/core';
+import { describeZodError, workMessageSchema } from '@warden/core/schemas';
 
 export class InvalidWorkMessageError extends Error {
   constructor(message: string) {

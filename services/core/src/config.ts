@@ -206,6 +206,13 @@ export interface WorkerConfig extends SharedConfig, QueueConfig, EventsConfig {
   maxExecutionsPerProcess: number;
   /** A pool process is recycled above this resident memory. */
   maxProcessMemoryMb: number;
+  /**
+   * Thread mode: a thread whose event loop has not turned for this long is blocked; the execution
+   * holding it stays on the stuck ladder, its neighbours are retried on a healthy thread.
+   */
+  threadBlockedMs: number;
+  /** Thread mode: a thread idle this long is stopped (one stays warm). */
+  threadIdleMs: number;
   /** V8 old-generation limit of each execution thread: a memory hog fails alone. */
   threadMaxHeapMb: number;
   /** After SIGTERM, messages still running at this deadline go back to the queue. */
@@ -240,7 +247,9 @@ type WorkerSettings = Omit<
 function readWorker(reader: EnvReader): WorkerSettings {
   const threadPoolSize = reader.get('WORKER_THREAD_POOL_SIZE', integer(1, 64), 4);
   const useThreadWorkers = reader.get('USE_THREAD_WORKERS', boolean, false);
-  const executionsPerThread = reader.get('WORKER_EXECUTIONS_PER_THREAD', integer(1, 64), 1);
+  // Sharing a warm thread is what halves memory (docs/benchmarks.md); a thread blocked by one
+  // execution costs its neighbours a retry, never a stuck record. 1 restores a thread per execution.
+  const executionsPerThread = reader.get('WORKER_EXECUTIONS_PER_THREAD', integer(1, 64), 8);
   const threadSlots = threadPoolSize * executionsPerThread;
   const settings: WorkerSettings = {
     useThreadWorkers,
@@ -249,8 +258,11 @@ function readWorker(reader: EnvReader): WorkerSettings {
     maxConcurrency: reader.get(
       'WORKER_MAX_CONCURRENCY',
       integer(1, 256),
-      useThreadWorkers ? Math.min(threadSlots, 256) : threadPoolSize,
+      // The same default in both modes, so flipping USE_THREAD_WORKERS changes memory, not load.
+      Math.min(threadPoolSize, threadSlots),
     ),
+    threadBlockedMs: reader.get('WORKER_THREAD_BLOCKED_SECONDS', decimal(0.5, 600), 5) * 1000,
+    threadIdleMs: reader.get('WORKER_THREAD_IDLE_SECONDS', decimal(1, 86_400), 60) * 1000,
     cancelGraceMs: reader.get('CANCEL_GRACE_SECONDS', decimal(0.1, 600), 10) * 1000,
     heartbeatIntervalMs:
       reader.get('WORKER_HEARTBEAT_INTERVAL_SECONDS', decimal(0.5, 300), 10) * 1000,

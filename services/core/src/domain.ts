@@ -2,7 +2,6 @@
  * Domain vocabulary shared by every part of Warden: execution and process states, error types,
  * the SQS message contract and the records kept in DynamoDB.
  */
-import { z } from 'zod';
 
 export const EXECUTION_STATUSES = ['QUEUED', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED'] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
@@ -21,6 +20,11 @@ export const ERROR_TYPES = [
   'Cancelled',
   /** The record was written but the message could not be sent to the queue; submit again. */
   'EnqueueFailed',
+  /**
+   * Another execution blocked or overflowed the thread this one shared, on every delivery; the
+   * message names that culprit. Never counted by the circuit breaker.
+   */
+  'CollateralFailure',
 ] as const;
 export type ErrorType = (typeof ERROR_TYPES)[number];
 
@@ -44,10 +48,6 @@ export type WorkerStatus = (typeof WORKER_STATUSES)[number];
 
 /** Identifiers are used as DynamoDB keys and in URLs, so keep them to a safe alphabet. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-export const idSchema = z
-  .string()
-  .regex(ID_PATTERN, 'must be 1-128 characters of letters, digits, ".", "_", ":" or "-"');
-
 /** Largest accepted `input`, measured as UTF-8 JSON. SQS itself allows 256 KiB per message. */
 export const MAX_INPUT_BYTES = 64 * 1024;
 /** Longest timeout a submission may ask for (12 h, the SQS visibility ceiling). */
@@ -78,27 +78,69 @@ export function jsonDepth(value: unknown, stopAfter = Number.POSITIVE_INFINITY):
   return deepest;
 }
 
-/** `input` of a work message: any JSON, at most MAX_INPUT_DEPTH levels deep. */
-const inputSchema = z.unknown().superRefine((value, ctx) => {
-  const depth = jsonDepth(value, MAX_INPUT_DEPTH);
-  if (depth > MAX_INPUT_DEPTH) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `nests objects and arrays more than ${MAX_INPUT_DEPTH} levels deep; at most ${MAX_INPUT_DEPTH} are accepted (MAX_INPUT_DEPTH)`,
-    });
-  }
-});
+/** Why an input nested too deeply is refused, the same words from the worker and the API. */
+export const INPUT_DEPTH_RULE = `nests objects and arrays more than ${MAX_INPUT_DEPTH} levels deep; at most ${MAX_INPUT_DEPTH} are accepted (MAX_INPUT_DEPTH)`;
+const inputDepthProblem = `input: ${INPUT_DEPTH_RULE}`;
 
 /** The body of an SQS work message, as upstream services send it. */
-export const workMessageSchema = z
-  .object({
-    executionId: idSchema.optional(),
-    workflowId: idSchema,
-    input: inputSchema.optional(),
-    timeoutSeconds: z.number().positive().max(MAX_TIMEOUT_SECONDS).optional(),
-  })
-  .strict();
-export type WorkMessage = z.infer<typeof workMessageSchema>;
+export interface WorkMessage {
+  executionId?: string;
+  workflowId: string;
+  input?: unknown;
+  timeoutSeconds?: number;
+}
+
+const WORK_MESSAGE_FIELDS = new Set(['executionId', 'workflowId', 'input', 'timeoutSeconds']);
+const ID_RULE = 'must be 1-128 characters of letters, digits, ".", "_", ":" or "-"';
+
+/**
+ * Checks a work message by hand rather than with a schema library: the worker's orchestrator
+ * validates every message and should not carry a validation library's code and heap for it (the
+ * zod schemas of the API live in `@warden/core/schemas`). Problems read "field: problem; …".
+ */
+export function checkWorkMessage(
+  body: unknown,
+): { ok: true; value: WorkMessage } | { ok: false; problems: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, problems: '(body): expected an object' };
+  }
+  const raw = body as Record<string, unknown>;
+  const problems: string[] = [];
+  const idProblem = (field: string, value: unknown, required: boolean): void => {
+    if (value === undefined) {
+      if (required) problems.push(`${field}: required, ${ID_RULE}`);
+    } else if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
+      problems.push(`${field}: ${ID_RULE}`);
+    }
+  };
+  idProblem('executionId', raw.executionId, false);
+  idProblem('workflowId', raw.workflowId, true);
+  const timeout = raw.timeoutSeconds;
+  if (
+    timeout !== undefined &&
+    (typeof timeout !== 'number' ||
+      !Number.isFinite(timeout) ||
+      timeout <= 0 ||
+      timeout > MAX_TIMEOUT_SECONDS)
+  ) {
+    problems.push(`timeoutSeconds: must be a number above 0 and at most ${MAX_TIMEOUT_SECONDS}`);
+  }
+  if ('input' in raw && jsonDepth(raw.input, MAX_INPUT_DEPTH) > MAX_INPUT_DEPTH) {
+    problems.push(inputDepthProblem);
+  }
+  const unknown = Object.keys(raw).filter((key) => !WORK_MESSAGE_FIELDS.has(key));
+  if (unknown.length) problems.push(`(body): unrecognized keys: ${unknown.join(', ')}`);
+  if (problems.length) return { ok: false, problems: problems.join('; ') };
+  return {
+    ok: true,
+    value: {
+      workflowId: raw.workflowId as string,
+      ...(raw.executionId !== undefined ? { executionId: raw.executionId as string } : {}),
+      ...('input' in raw ? { input: raw.input } : {}),
+      ...(timeout !== undefined ? { timeoutSeconds: timeout as number } : {}),
+    },
+  };
+}
 
 export interface ExecutionRecord {
   executionId: string;
@@ -128,6 +170,18 @@ export interface ExecutionRecord {
   expiresAt?: number;
   /** Set when the sweep failed it because SQS had moved its message to the dead-letter queue. */
   deadLetteredAt?: string;
+  /** A stuck execution that blocked its thread: the top frames of that thread's stack. */
+  stack?: string[];
+  /** A stuck or out-of-memory execution: the executions that shared its thread and were retried. */
+  collateral?: ExecutionRef[];
+  /** A CollateralFailure: the execution that blocked or overflowed the thread. */
+  culprit?: ExecutionRef;
+}
+
+/** An execution named by another's record: the culprit of a thread, or its neighbours. */
+export interface ExecutionRef {
+  executionId: string;
+  workflowId: string;
 }
 
 export interface RunningExecutionSnapshot {
@@ -187,6 +241,10 @@ export interface StuckRecord {
   pid?: number;
   threadId?: number;
   elapsedMs: number;
+  /** The top frames of the blocked thread's stack, when the runtime could give them. */
+  stack?: string[];
+  /** The executions that shared the blocked thread (retried elsewhere, never counted here). */
+  collateral?: ExecutionRef[];
   expiresAt?: number;
 }
 
@@ -222,28 +280,28 @@ export const SYSTEM_CONFIG_DEFAULTS = {
   stuck_circuit_breaker_window_minutes: 60,
 } as const;
 
-export const systemConfigSchema = z
-  .object({
-    stuck_circuit_breaker_threshold: z.number().int().min(1).max(1000),
-    stuck_circuit_breaker_window_minutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(7 * 24 * 60),
-  })
-  .strict();
-export type SystemConfig = z.infer<typeof systemConfigSchema>;
+export interface SystemConfig {
+  stuck_circuit_breaker_threshold: number;
+  stuck_circuit_breaker_window_minutes: number;
+}
+
+const isIntegerIn = (value: unknown, min: number, max: number): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+
+/** The circuit-breaker settings if valid, else undefined (read by workers without zod). */
+export function checkSystemConfig(value: Partial<SystemConfig>): SystemConfig | undefined {
+  const threshold = value.stuck_circuit_breaker_threshold;
+  const window = value.stuck_circuit_breaker_window_minutes;
+  if (!isIntegerIn(threshold, 1, 1000) || !isIntegerIn(window, 1, 7 * 24 * 60)) return undefined;
+  return {
+    stuck_circuit_breaker_threshold: threshold,
+    stuck_circuit_breaker_window_minutes: window,
+  };
+}
 
 export interface ConnectionRecord {
   connectionId: string;
   principal: string;
   connectedAt: string;
   expiresAt: number;
-}
-
-/** Describes a zod failure as "field: problem; field: problem" so a person can act on it. */
-export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(body)'}: ${issue.message}`)
-    .join('; ');
 }

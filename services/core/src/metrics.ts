@@ -20,6 +20,8 @@ export const WORKER_METRICS = {
   executionsSucceeded: 'ExecutionsSucceeded',
   executionsFailed: 'ExecutionsFailed',
   executionsStuck: 'ExecutionsStuck',
+  /** Executions sent back for a retry because another blocked or overflowed their thread. */
+  executionsCollateral: 'ExecutionsCollateral',
   /** Milliseconds from queuedAt (or the message's sent time) to the start of the run. */
   queueTimeMs: 'QueueTimeMs',
   durationMs: 'DurationMs',

@@ -76,10 +76,30 @@ describe('worker configuration', () => {
         ...queues,
         USE_THREAD_WORKERS: 'true',
         WORKER_THREAD_POOL_SIZE: '2',
-        WORKER_MAX_CONCURRENCY: '8',
+        WORKER_MAX_CONCURRENCY: '20',
       }),
     );
-    expect(problems[0]).toMatch(/WORKER_MAX_CONCURRENCY=8 is more than WORKER_THREAD_POOL_SIZE=2/);
+    expect(problems[0]).toMatch(
+      /WORKER_MAX_CONCURRENCY=20 is more than WORKER_THREAD_POOL_SIZE=2 × WORKER_EXECUTIONS_PER_THREAD=8/,
+    );
+  });
+
+  it('shares threads by default with the same concurrency as process mode, and one setting turns sharing off', () => {
+    const flipped = loadWorkerConfig({ ...queues, USE_THREAD_WORKERS: 'true' });
+    expect(flipped.executionsPerThread).toBe(8);
+    expect(flipped.maxConcurrency).toBe(4);
+    expect(flipped.threadBlockedMs).toBe(5000);
+    expect(flipped.threadIdleMs).toBe(60_000);
+    const alone = loadWorkerConfig({
+      ...queues,
+      USE_THREAD_WORKERS: 'true',
+      WORKER_EXECUTIONS_PER_THREAD: '1',
+    });
+    expect(alone.executionsPerThread).toBe(1);
+    expect(alone.maxConcurrency).toBe(4);
+    expect(
+      problemsOf(() => loadWorkerConfig({ ...queues, WORKER_THREAD_BLOCKED_SECONDS: '0.1' }))[0],
+    ).toMatch(/^WORKER_THREAD_BLOCKED_SECONDS="0.1" is not valid: expected a number from 0.5/);
   });
 });
 

@@ -14,6 +14,8 @@ export interface CatalogEntry {
   name: string;
   /** The module's own default timeout, if it declares one. */
   timeoutSeconds?: number;
+  /** `'thread'`: every execution runs alone on a thread (thread mode). */
+  isolation?: 'thread';
   file: string;
   moduleUrl: string;
 }
@@ -97,7 +99,12 @@ export async function loadWorkflowCatalog(directory: string): Promise<WorkflowCa
       problems.push(`${name}: ${definitionProblems.join('; ')}`);
       continue;
     }
-    const definition = exported as { id: string; name?: string; timeoutSeconds?: number };
+    const definition = exported as {
+      id: string;
+      name?: string;
+      timeoutSeconds?: number;
+      isolation?: 'thread';
+    };
     const earlier = byId.get(definition.id);
     if (earlier) {
       problems.push(`${name}: workflow id "${definition.id}" is already defined by ${earlier}`);
@@ -108,6 +115,7 @@ export async function loadWorkflowCatalog(directory: string): Promise<WorkflowCa
       id: definition.id,
       name: definition.name ?? definition.id,
       timeoutSeconds: definition.timeoutSeconds,
+      ...(definition.isolation ? { isolation: definition.isolation } : {}),
       file,
       moduleUrl,
     });

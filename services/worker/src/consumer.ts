@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
 import {
+  QUEUES,
   WORKER_METRICS,
   type EventInput,
   type EventPublisher,
@@ -335,6 +336,8 @@ export class Consumer {
       } else if (outcome.status === 'ABANDONED') {
         flight.stopRenewal();
         await this.returnMessage(receiptHandle, outcome.reason, executionId);
+      } else if (outcome.status === 'COLLATERAL') {
+        await this.collateral(flight, outcome);
       }
     } finally {
       flight.stopRenewal();
@@ -343,6 +346,42 @@ export class Consumer {
       this.inFlightChanged();
     }
     logger.debug({ ...context, status: outcome.status }, 'execution handled');
+  }
+
+  /**
+   * Another execution blocked or overflowed the thread this one shared. It is not to blame: never
+   * a stuck row, never a breaker count. Its message goes back at once (the next delivery counts
+   * one more attempt and lands on a healthy thread); on the queue's last delivery it ends FAILED
+   * as CollateralFailure naming the culprit, rather than in the dead-letter queue.
+   */
+  private async collateral(
+    flight: Flight,
+    outcome: Extract<ExecutionOutcome, { status: 'COLLATERAL' }>,
+  ): Promise<void> {
+    const { logger, metrics } = this.deps;
+    const context = { executionId: flight.executionId, workflowId: flight.workflowId };
+    metrics.emit({ [WORKER_METRICS.executionsCollateral]: 1 }, context);
+    if (flight.attempt < QUEUES.work.maxReceiveCount) {
+      flight.stopRenewal();
+      logger.warn(
+        { ...context, attempt: flight.attempt, culprit: outcome.culprit },
+        outcome.reason,
+      );
+      await this.returnMessage(
+        flight.receiptHandle,
+        `collateral: ${outcome.reason}`,
+        flight.executionId,
+      );
+      return;
+    }
+    await this.recorder.complete(flight, {
+      status: 'FAILED',
+      errorType: 'CollateralFailure',
+      errorMessage: `${outcome.reason}; this was its last delivery (attempt ${flight.attempt} of ${QUEUES.work.maxReceiveCount})`,
+      logs: outcome.logs,
+      ...(outcome.placement ? { placement: outcome.placement } : {}),
+      ...(outcome.culprit ? { culprit: outcome.culprit } : {}),
+    });
   }
 
   private started(flight: Flight, placement: Placement): void {

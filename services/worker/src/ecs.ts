@@ -3,7 +3,7 @@
  * protection while executions are in flight (so a scale-in never picks a busy task). Outside ECS
  * (no ECS_CONTAINER_METADATA_URI_V4) both are skipped.
  */
-import { UpdateTaskProtectionCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { Logger } from '@warden/core';
 
 export interface EcsTask {
@@ -73,6 +73,8 @@ export class TaskProtection {
 
   private async send(enabled: boolean): Promise<void> {
     try {
+      // Loaded on first use: a worker off ECS never pays for the ECS client's code.
+      const { UpdateTaskProtectionCommand } = await import('@aws-sdk/client-ecs');
       await this.ecs.send(
         new UpdateTaskProtectionCommand({
           cluster: this.task.cluster,

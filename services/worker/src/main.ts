@@ -7,8 +7,6 @@
  * workflow module that does not load stops start-up with a message naming it.
  */
 import { hostname } from 'node:os';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { STSClient } from '@aws-sdk/client-sts';
 import {
   ConfigError,
   EventPublisher,
@@ -89,7 +87,8 @@ const publisher = new EventPublisher(
 const workflowCredentials = new WorkflowCredentials({
   roleArn: config.workflowRoleArn,
   fixed: config.workflowCredentials,
-  sts: () => new STSClient({ region: config.region }),
+  // Loaded only when a workflow role is set: elsewhere it would be idle memory.
+  sts: async () => new (await import('@aws-sdk/client-sts')).STSClient({ region: config.region }),
   sessionName: `warden-workflows-${workerId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64),
   logger: logger.child({ workerId }),
   onRefresh: () => runtime.executor.updateRunnerEnv(),
@@ -105,8 +104,13 @@ const runtime = new WorkerRuntime({
   metrics: new WorkerMetrics(metricMode(config.useThreadWorkers), workerId),
   logger: logger.child({ workerId }),
   ecsTask,
+  // The ECS client is loaded only on ECS: elsewhere it would be idle memory.
   taskProtection: ecsTask
-    ? new TaskProtection(new ECSClient({ region: config.region }), ecsTask, logger)
+    ? new TaskProtection(
+        new (await import('@aws-sdk/client-ecs')).ECSClient({ region: config.region }),
+        ecsTask,
+        logger,
+      )
     : undefined,
 });
 

@@ -5,14 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
-import {
-  ID_PATTERN,
-  describeZodError,
-  executionIdOf,
-  iso,
-  workMessageSchema,
-  type ErrorType,
-} from '@warden/core';
+import { ID_PATTERN, checkWorkMessage, executionIdOf, iso, type ErrorType } from '@warden/core';
 import type { CatalogEntry, WorkflowCatalog } from './catalog.js';
 
 export const MESSAGE_SHAPE =
@@ -79,19 +72,19 @@ export function parseMessage(
     typeof raw.workflowId === 'string' && ID_PATTERN.test(raw.workflowId)
       ? raw.workflowId
       : 'unknown';
-  const result = workMessageSchema.safeParse(body);
-  if (!result.success) {
+  const result = checkWorkMessage(body);
+  if (!result.ok) {
     return {
       ok: false,
       rejection: {
         executionId,
         workflowId,
         errorType: 'InvalidMessage',
-        errorMessage: `the message is not a valid work message: ${describeZodError(result.error)}; ${MESSAGE_SHAPE}`,
+        errorMessage: `the message is not a valid work message: ${result.problems}; ${MESSAGE_SHAPE}`,
       },
     };
   }
-  const work = result.data;
+  const work = result.value;
   const inputBytes = work.input === undefined ? 0 : Buffer.byteLength(JSON.stringify(work.input));
   if (inputBytes > options.maxInputBytes) {
     return {

@@ -18,6 +18,7 @@ const UNITS: Record<WorkerMetricName, Unit> = {
   [WORKER_METRICS.executionsSucceeded]: 'Count',
   [WORKER_METRICS.executionsFailed]: 'Count',
   [WORKER_METRICS.executionsStuck]: 'Count',
+  [WORKER_METRICS.executionsCollateral]: 'Count',
   [WORKER_METRICS.queueTimeMs]: 'Milliseconds',
   [WORKER_METRICS.durationMs]: 'Milliseconds',
   [WORKER_METRICS.processRecycles]: 'Count',

@@ -88,6 +88,8 @@ export class OutcomeRecorder {
           pid: placement?.pid,
           threadId: placement?.threadId,
           elapsedMs: info.elapsedMs,
+          ...(info.stack?.length ? { stack: info.stack } : {}),
+          ...(info.collateral?.length ? { collateral: info.collateral } : {}),
         }),
       context,
     );
@@ -100,6 +102,8 @@ export class OutcomeRecorder {
           errorMessage: info.message,
           logs: info.logs,
           ...(placement ? { placement } : {}),
+          stack: info.stack,
+          collateral: info.collateral,
         }),
       context,
     );
@@ -151,6 +155,8 @@ export class OutcomeRecorder {
                 errorType: outcome.errorType,
                 errorMessage: outcome.errorMessage,
                 logs: outcome.logs,
+                collateral: outcome.collateral,
+                culprit: outcome.culprit,
               }),
           ...(placement ? { placement } : {}),
         }),

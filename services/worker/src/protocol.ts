@@ -17,6 +17,14 @@ export interface RunRequest {
   moduleUrl: string;
   input: unknown;
   attempt: number;
+  /** Run alone on a thread (declared by the module, or earned by blocking or overflowing one). */
+  isolate?: boolean;
+}
+
+/** An execution named by another's outcome. */
+export interface ExecutionRef {
+  executionId: string;
+  workflowId: string;
 }
 
 /** Why a run did not return a value. */
@@ -30,12 +38,21 @@ export type RunErrorKind =
   /** Its thread exceeded the heap limit. */
   | 'oom'
   /** Its thread or process went away before it finished. */
-  | 'lost';
+  | 'lost'
+  /**
+   * Another execution blocked or overflowed the thread it shared: not its fault, so it is retried
+   * elsewhere and never counted as stuck.
+   */
+  | 'collateral';
 
 export interface RunError {
   kind: RunErrorKind;
   name: string;
   message: string;
+  /** `collateral`: the execution blamed (absent when the thread could not tell). */
+  culprit?: ExecutionRef;
+  /** `oom`: the executions that shared the thread and were sent back for a retry. */
+  collateral?: ExecutionRef[];
 }
 
 export type RunResult =
@@ -67,7 +84,18 @@ export interface PoolOptions {
   threads: number;
   executionsPerThread: number;
   threadMaxHeapMb: number;
+  /** A thread whose event loop has not turned for this long is blocked. */
+  threadBlockedMs: number;
+  /** A thread idle this long stops (the last one stays warm). */
+  threadIdleMs: number;
 }
+
+/**
+ * The words of a thread's liveness buffer (a SharedArrayBuffer the pool process reads while the
+ * thread may be spinning): a counter the thread bumps on every turn of its event loop, and the tag
+ * of the execution whose code runs on it right now (0: none).
+ */
+export const LIVENESS = { ticks: 0, current: 1, words: 2 } as const;
 
 export type ToPool =
   | { type: 'init'; options: PoolOptions }
@@ -75,6 +103,11 @@ export type ToPool =
   | { type: 'cancel'; executionId: string; reason: string }
   /** Take no new runs; hand back the ones not yet started. */
   | { type: 'drain' }
+  /**
+   * About to declare this execution stuck: if its thread is blocked by another execution right
+   * now, it is collateral (sent back as such before the answer), not stuck.
+   */
+  | { type: 'verdict'; executionId: string }
   | EnvUpdate;
 
 export type FromPool =
@@ -84,6 +117,21 @@ export type FromPool =
   | { type: 'result'; executionId: string; threadId?: number; result: RunResult }
   /** Runs accepted but never started, returned when the pool drains. */
   | { type: 'handback'; executionIds: string[] }
+  /**
+   * A thread's event loop stopped turning. `culprit` holds it (when known); the others on it were
+   * sent back as `collateral` results just before.
+   */
+  | {
+      type: 'thread_blocked';
+      threadId: number;
+      culprit?: string;
+      collateral: ExecutionRef[];
+      blockedMs: number;
+    }
+  /** The answer to `verdict`, after any collateral result it caused. */
+  | { type: 'verdict'; executionId: string }
+  /** Where the blocked thread's code was: its top stack frames, read through the inspector. */
+  | { type: 'thread_stack'; threadId: number; executionId: string; stack: string[] }
   | {
       type: 'thread_exited';
       threadId: number;
@@ -93,8 +141,14 @@ export type FromPool =
     };
 
 export type ToThread =
-  | { type: 'run'; request: RunRequest }
+  | {
+      type: 'run';
+      request: RunRequest;
+      /** Written to the liveness buffer while it runs. */ tag: number;
+    }
   | { type: 'cancel'; executionId: string; reason: string }
+  /** Idle: stop the thread (the pool keeps one warm). */
+  | { type: 'exit' }
   | EnvUpdate;
 
 export type FromThread = { type: 'ready' } | RunnerEvent;

@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import {
+  SYSTEM_CONFIG_DEFAULTS,
   WORKER_METRICS,
   iso,
   metricMode,
@@ -59,6 +60,8 @@ export class WorkerRuntime {
   private heartbeating = false;
   private polling = false;
   private stopping?: Promise<void>;
+  /** The circuit breaker's window (SystemConfig), refreshed with each heartbeat. */
+  private breakerWindowMs = SYSTEM_CONFIG_DEFAULTS.stuck_circuit_breaker_window_minutes * 60_000;
 
   constructor(private readonly deps: WorkerDeps) {
     const { config, logger } = deps;
@@ -80,6 +83,9 @@ export class WorkerRuntime {
           config.workflowEnvAllow,
           deps.workflowCredentials?.current(),
         ),
+      threadBlockedMs: config.threadBlockedMs,
+      threadIdleMs: config.threadIdleMs,
+      isolationWindowMs: () => this.breakerWindowMs,
       onEvent: (event) => this.onExecutorEvent(event),
     });
     this.consumer = new Consumer({
@@ -193,6 +199,9 @@ export class WorkerRuntime {
       this.publish({ type: 'worker_heartbeat', workerId, mode: this.mode, processes });
       this.emitMemory(processes);
       void this.deps.taskProtection?.update(this.consumer.inFlight);
+      // How long a workflow that blocked a thread keeps a thread to itself follows the breaker.
+      const breaker = await repos.systemConfig.get();
+      this.breakerWindowMs = breaker.stuck_circuit_breaker_window_minutes * 60_000;
     } catch (error) {
       logger.warn({ err: error }, 'heartbeat failed; the next one will try again');
     } finally {

@@ -5,7 +5,7 @@
  * workflow. Against the emulators, fixed dummy keys (WORKFLOW_AWS_ACCESS_KEY_ID) stand in. With
  * neither, workflows get no AWS credentials at all.
  */
-import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { Logger } from '@warden/core';
 import type { RunnerCredentials } from './workflow-env.js';
 
@@ -19,8 +19,8 @@ export const REFRESH_RETRY_MS = 30_000;
 export interface WorkflowCredentialOptions {
   roleArn?: string;
   fixed?: { accessKeyId: string; secretAccessKey: string };
-  /** Built only when a role is set. */
-  sts?: () => STSClient;
+  /** Built only when a role is set (the SDK's STS client is loaded then, not at start-up). */
+  sts?: () => STSClient | Promise<STSClient>;
   sessionName: string;
   logger: Logger;
   refreshBeforeExpiryMs?: number;
@@ -58,7 +58,8 @@ export class WorkflowCredentials {
   }
 
   private async assume(): Promise<RunnerCredentials> {
-    this.client ??= this.options.sts!();
+    this.client ??= await this.options.sts!();
+    const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
     const result = await this.client.send(
       new AssumeRoleCommand({
         RoleArn: this.options.roleArn,

@@ -25,13 +25,20 @@ export interface WorkflowDefinition<Input = unknown, Output = unknown> {
   name?: string;
   /** Default timeout for executions of this workflow; a message may ask for another. */
   timeoutSeconds?: number;
+  /**
+   * `'thread'`: in thread mode, every execution runs alone on a thread, never sharing it (for code
+   * that may block its event loop or use a lot of heap). By default executions share warm threads.
+   */
+  isolation?: 'thread';
   run(input: Input, context: WorkflowContext): Promise<Output> | Output;
 }
 
 /** Problems with a module's default export, empty when it is a usable workflow. */
 export function checkWorkflowDefinition(value: unknown): string[] {
   if (typeof value !== 'object' || value === null) {
-    return ['the default export must be an object { id, name?, timeoutSeconds?, run(input, ctx) }'];
+    return [
+      "the default export must be an object { id, name?, timeoutSeconds?, isolation?: 'thread', run(input, ctx) }",
+    ];
   }
   const candidate = value as Record<string, unknown>;
   const problems: string[] = [];
@@ -51,6 +58,11 @@ export function checkWorkflowDefinition(value: unknown): string[] {
   ) {
     problems.push(
       `timeoutSeconds ${JSON.stringify(candidate.timeoutSeconds)} is not valid: expected a number above 0 and at most ${MAX_TIMEOUT_SECONDS}`,
+    );
+  }
+  if (candidate.isolation !== undefined && candidate.isolation !== 'thread') {
+    problems.push(
+      `isolation ${JSON.stringify(candidate.isolation)} is not valid: expected 'thread' or nothing`,
     );
   }
   if (typeof candidate.run !== 'function') problems.push('run must be a function (input, ctx)');

@@ -36,7 +36,15 @@ describe('defineWorkflow', () => {
       'run must be a function (input, ctx)',
     ]);
     expect(checkWorkflowDefinition(null)).toEqual([
-      'the default export must be an object { id, name?, timeoutSeconds?, run(input, ctx) }',
+      "the default export must be an object { id, name?, timeoutSeconds?, isolation?: 'thread', run(input, ctx) }",
+    ]);
+  });
+
+  it("accepts isolation: 'thread' and names any other isolation as invalid", () => {
+    const alone = defineWorkflow({ id: 'alone', isolation: 'thread', run: () => 1 });
+    expect(alone.isolation).toBe('thread');
+    expect(checkWorkflowDefinition({ id: 'x', isolation: 'process', run: () => 1 })).toEqual([
+      `isolation "process" is not valid: expected 'thread' or nothing`,
     ]);
   });
 });

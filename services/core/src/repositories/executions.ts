@@ -9,6 +9,7 @@ import {
 import {
   EXECUTION_STATUSES,
   type ErrorType,
+  type ExecutionRef,
   type ExecutionRecord,
   type ExecutionStatus,
 } from '../domain.js';
@@ -71,6 +72,10 @@ export interface FinishInput {
    * the race against a fast execution's finish (its condition wants RUNNING).
    */
   placement?: ExecutionPlacement;
+  /** Forensics of a thread it blocked or overflowed, and the execution blamed for a collateral failure. */
+  stack?: string[];
+  collateral?: ExecutionRef[];
+  culprit?: ExecutionRef;
 }
 
 export interface ListExecutionsQuery {
@@ -302,6 +307,9 @@ export class ExecutionsRepository {
       errorType: input.errorType,
       errorMessage: boundMessage(input.errorMessage),
       logs: boundLogs(input.logs),
+      stack: input.stack?.length ? input.stack.slice(0, 20) : undefined,
+      collateral: input.collateral?.length ? input.collateral.slice(0, 64) : undefined,
+      culprit: input.culprit,
     };
     const set = ['#status = :status', 'finishedAt = :finishedAt', 'durationMs = :now - startedMs'];
     const remove = ['leaseExpiresAt'];

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SYSTEM_CONFIG_DEFAULTS, systemConfigSchema, type SystemConfig } from '../domain.js';
+import { SYSTEM_CONFIG_DEFAULTS, checkSystemConfig, type SystemConfig } from '../domain.js';
 import { iso, systemClock, type Clock } from '../time.js';
 
 const KEY = 'circuit_breaker';
@@ -22,7 +22,7 @@ export class SystemConfigRepository {
       new GetCommand({ TableName: this.tableName, Key: { key: KEY }, ConsistentRead: true }),
     );
     const item = (result.Item ?? {}) as Partial<StoredSystemConfig>;
-    const parsed = systemConfigSchema.safeParse({
+    const parsed = checkSystemConfig({
       stuck_circuit_breaker_threshold:
         item.stuck_circuit_breaker_threshold ??
         SYSTEM_CONFIG_DEFAULTS.stuck_circuit_breaker_threshold,
@@ -31,12 +31,17 @@ export class SystemConfigRepository {
         SYSTEM_CONFIG_DEFAULTS.stuck_circuit_breaker_window_minutes,
     });
     // A hand-edited invalid row must not disable the breaker: fall back to the defaults.
-    const values = parsed.success ? parsed.data : { ...SYSTEM_CONFIG_DEFAULTS };
+    const values = parsed ?? { ...SYSTEM_CONFIG_DEFAULTS };
     return { ...values, updatedAt: item.updatedAt, updatedBy: item.updatedBy };
   }
 
   async put(values: SystemConfig, updatedBy: string): Promise<StoredSystemConfig> {
-    const valid = systemConfigSchema.parse(values);
+    const valid = checkSystemConfig(values);
+    if (!valid) {
+      throw new RangeError(
+        `invalid circuit-breaker settings ${JSON.stringify(values)}: the threshold must be an integer from 1 to 1000 and the window an integer number of minutes from 1 to 10080`,
+      );
+    }
     const stored: StoredSystemConfig = { ...valid, updatedAt: iso(this.clock()), updatedBy };
     await this.dynamo.send(
       new PutCommand({ TableName: this.tableName, Item: { key: KEY, ...stored } }),

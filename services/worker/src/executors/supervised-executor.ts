@@ -7,7 +7,13 @@
  *   result: SUCCESS /     result: FAILED / ExecutionTimeout      onStuck() records it, then the
  *   FAILED                                                       executor contains it
  */
-import type { ProcessSnapshot, RunState, RunningExecutionSnapshot, WorkerMode } from '@warden/core';
+import type {
+  ExecutionRef,
+  ProcessSnapshot,
+  RunState,
+  RunningExecutionSnapshot,
+  WorkerMode,
+} from '@warden/core';
 import type { RunResult } from '../protocol.js';
 import { workflowEnvironment } from '../workflow-env.js';
 import { sendTo, type ForkedProcess } from './child-processes.js';
@@ -23,6 +29,8 @@ import type {
 } from './types.js';
 
 const MAX_KEPT_LOG_LINES = 50;
+/** The circuit breaker's default window, until the worker has read the configured one. */
+const DEFAULT_ISOLATION_WINDOW_MS = 60 * 60_000;
 
 export const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
 
@@ -38,6 +46,13 @@ export class TrackedRun {
   readonly logs: string[] = [];
   timeoutTimer?: NodeJS.Timeout;
   graceTimer?: NodeJS.Timeout;
+  /** Placed to run alone on a thread. */
+  isolate = false;
+  /** Thread mode: its code holds a thread whose event loop stopped turning. */
+  blocking = false;
+  /** Thread mode forensics for its stuck record: the blocked thread's frames, its neighbours. */
+  stack?: string[];
+  collateral?: ExecutionRef[];
 
   constructor(
     readonly job: ExecutionJob,
@@ -66,6 +81,8 @@ export abstract class SupervisedExecutor implements Executor {
   /** Executions whose outcome is not settled yet (stuck ones leave once recorded). */
   protected readonly runs = new Map<string, TrackedRun>();
   protected stopping = false;
+  /** Workflows that blocked a thread or overflowed a heap, and when they last did. */
+  private readonly offences = new Map<string, number>();
 
   constructor(protected readonly options: ExecutorOptions) {}
 
@@ -95,6 +112,10 @@ export abstract class SupervisedExecutor implements Executor {
   protected abstract cancel(run: TrackedRun, reason: string): void;
   /** Isolates a stuck run (kill its child, or drain and replace its pool process). */
   protected abstract contain(run: TrackedRun): void;
+  /** Last look before a run is declared stuck; it may settle the run otherwise. */
+  protected beforeStuck(_run: TrackedRun): Promise<void> {
+    return Promise.resolve();
+  }
 
   /** Executions running and not stuck: what counts against WORKER_MAX_CONCURRENCY. */
   protected healthyCount(): number {
@@ -130,7 +151,11 @@ export abstract class SupervisedExecutor implements Executor {
 
   private async declareStuck(run: TrackedRun): Promise<void> {
     if (run.settled || run.state !== 'COMPLETING') return;
+    // Thread mode: one held back by a neighbour that blocks its thread is collateral, not stuck.
+    await this.beforeStuck(run);
+    if (run.settled || run.state !== 'COMPLETING') return;
     run.state = 'STUCK';
+    if (run.blocking) this.offended(run.job.workflowId);
     const elapsedMs = Date.now() - run.dispatchedAtMs;
     const { executionId, workflowId, timeoutMs } = run.job;
     const graceMs = this.options.cancelGraceMs;
@@ -146,6 +171,8 @@ export abstract class SupervisedExecutor implements Executor {
         placement: run.placement,
         message,
         logs: [...run.logs],
+        ...(run.stack ? { stack: run.stack } : {}),
+        ...(run.collateral?.length ? { collateral: run.collateral } : {}),
       });
     } catch (error) {
       // The hook retries what it can; containment must go on regardless.
@@ -207,11 +234,21 @@ export abstract class SupervisedExecutor implements Executor {
       };
     }
     const { kind, name, message } = result.error;
+    if (kind === 'collateral') {
+      return {
+        status: 'COLLATERAL',
+        reason: message,
+        ...(result.error.culprit ? { culprit: result.error.culprit } : {}),
+        ...common,
+      };
+    }
     if (kind === 'oom') {
+      this.offended(run.job.workflowId);
       return {
         status: 'FAILED',
         errorType: 'OutOfMemory',
         errorMessage: `ran out of memory: ${message} (WORKER_THREAD_MAX_HEAP_MB=${this.options.threadMaxHeapMb})`,
+        ...(result.error.collateral?.length ? { collateral: result.error.collateral } : {}),
         ...common,
       };
     }
@@ -235,6 +272,25 @@ export abstract class SupervisedExecutor implements Executor {
           : `${name}: ${message}`,
       ...common,
     };
+  }
+
+  /** The workflow blocked a thread or overflowed a heap: it runs alone for the breaker's window. */
+  protected offended(workflowId: string): void {
+    this.offences.set(workflowId, Date.now());
+  }
+
+  /**
+   * Whether a run must have a thread of its own: its module says so (`isolation: 'thread'`), or it
+   * blocked a thread or overflowed a heap on this worker within the circuit breaker's window.
+   */
+  protected mustIsolate(workflowId: string): boolean {
+    if (this.options.catalog.get(workflowId)?.isolation === 'thread') return true;
+    const at = this.offences.get(workflowId);
+    if (at === undefined) return false;
+    const windowMs = this.options.isolationWindowMs?.() ?? DEFAULT_ISOLATION_WINDOW_MS;
+    if (Date.now() - at < windowMs) return true;
+    this.offences.delete(workflowId);
+    return false;
   }
 
   protected emit(event: ExecutorEvent): void {

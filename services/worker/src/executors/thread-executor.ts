@@ -21,6 +21,10 @@ const POOL_ENTRY = new URL('../runner/pool-main.js', import.meta.url);
 /** A pool process that has not started its threads by then is killed and started again. */
 const POOL_READY_TIMEOUT_MS = 30_000;
 const MAX_RESPAWN_DELAY_MS = 30_000;
+const DEFAULT_THREAD_BLOCKED_MS = 5000;
+/** The pool process answers a verdict at once; this bounds a pool that does not. */
+const VERDICT_TIMEOUT_MS = 2500;
+const DEFAULT_THREAD_IDLE_MS = 60_000;
 
 interface Pool {
   process: ForkedProcess;
@@ -50,6 +54,8 @@ export class ThreadExecutor extends SupervisedExecutor {
   private failedStarts = 0;
   private respawnTimer?: NodeJS.Timeout;
   private firstStart?: { resolve(): void; reject(error: Error): void };
+  /** Pending answers to `verdict`, by execution id. */
+  private readonly verdicts = new Map<string, () => void>();
 
   start(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -69,7 +75,10 @@ export class ThreadExecutor extends SupervisedExecutor {
     return Math.max(0, Math.min(globalFree, this.poolSlotsFree(pool) - this.waiting.length));
   }
 
-  /** Free thread slots of a pool; a thread with a cancelled execution still in it takes no work. */
+  /**
+   * Free thread slots of a pool. A thread with a cancelled execution still in it, a blocked thread
+   * and a thread running an isolated execution take no more work: all their slots count as used.
+   */
   private poolSlotsFree(pool: Pool): number {
     const perThread = this.options.executionsPerThread;
     let used = 0;
@@ -77,14 +86,22 @@ export class ThreadExecutor extends SupervisedExecutor {
     for (const run of pool.runs.values()) {
       used++;
       const threadId = run.placement?.threadId;
-      if (threadId === undefined) continue;
+      if (threadId === undefined) {
+        // Not started yet: an isolated run will take a whole thread.
+        if (run.isolate) used += perThread - 1;
+        continue;
+      }
       const thread = byThread.get(threadId) ?? { runs: 0, tainted: false };
       thread.runs++;
-      thread.tainted ||= run.state !== 'RUNNING';
+      thread.tainted ||= run.state !== 'RUNNING' || run.blocking || run.isolate;
       byThread.set(threadId, thread);
     }
     for (const thread of byThread.values()) if (thread.tainted) used += perThread - thread.runs;
     return pool.threads * perThread - used;
+  }
+
+  private threadBlockedMs(): number {
+    return this.options.threadBlockedMs ?? DEFAULT_THREAD_BLOCKED_MS;
   }
 
   private spawnActive(reason: string): void {
@@ -128,6 +145,8 @@ export class ThreadExecutor extends SupervisedExecutor {
         threads: this.options.threadPoolSize,
         executionsPerThread: this.options.executionsPerThread,
         threadMaxHeapMb: this.options.threadMaxHeapMb,
+        threadBlockedMs: this.threadBlockedMs(),
+        threadIdleMs: this.options.threadIdleMs ?? DEFAULT_THREAD_IDLE_MS,
       },
     } satisfies ToPool);
     pool.readyTimer = setTimeout(() => {
@@ -144,7 +163,8 @@ export class ThreadExecutor extends SupervisedExecutor {
     switch (message.type) {
       case 'ready': {
         pool.ready = true;
-        pool.threads = message.threadIds.length;
+        // Threads start on demand up to the pool size; the first is warm already.
+        pool.threads = this.options.threadPoolSize;
         clearTimeout(pool.readyTimer);
         this.failedStarts = 0;
         this.options.logger.info(
@@ -195,6 +215,43 @@ export class ThreadExecutor extends SupervisedExecutor {
         this.exitIfDrained(pool);
         this.placeWaiting();
         return;
+      case 'thread_blocked': {
+        const culprit = message.culprit ? pool.runs.get(message.culprit) : undefined;
+        if (culprit) {
+          culprit.blocking = true;
+          culprit.collateral = message.collateral;
+        } else {
+          // Nobody could be blamed: the thread takes no work, and all on it stay on the ladder.
+          for (const run of pool.runs.values()) {
+            if (run.placement?.threadId === message.threadId) run.blocking = true;
+          }
+        }
+        this.options.logger.warn(
+          {
+            pid: pool.pid,
+            generation: pool.generation,
+            threadId: message.threadId,
+            blockedMs: message.blockedMs,
+            culprit: culprit
+              ? { executionId: culprit.job.executionId, workflowId: culprit.job.workflowId }
+              : undefined,
+            collateral: message.collateral,
+          },
+          culprit
+            ? `thread blocked by execution ${culprit.job.executionId} (${culprit.job.workflowId}); its ${message.collateral.length} neighbours go back for a retry`
+            : 'thread blocked, and the execution holding it could not be told apart',
+        );
+        this.emit({ type: 'capacity' });
+        return;
+      }
+      case 'verdict':
+        this.verdicts.get(message.executionId)?.();
+        return;
+      case 'thread_stack': {
+        const run = pool.runs.get(message.executionId);
+        if (run) run.stack = message.stack;
+        return;
+      }
       case 'thread_exited':
         this.options.logger.warn(
           {
@@ -282,6 +339,7 @@ export class ThreadExecutor extends SupervisedExecutor {
   }
 
   protected place(run: TrackedRun): void {
+    run.isolate = this.mustIsolate(run.job.workflowId);
     this.waiting.push(run);
     this.placeWaiting();
   }
@@ -298,6 +356,7 @@ export class ThreadExecutor extends SupervisedExecutor {
         moduleUrl: this.moduleUrlOf(run.job.workflowId),
         input: run.job.input,
         attempt: run.job.attempt,
+        ...(run.isolate ? { isolate: true } : {}),
       };
       pool.runs.set(request.executionId, run);
       this.poolOf.set(request.executionId, pool);
@@ -328,6 +387,24 @@ export class ThreadExecutor extends SupervisedExecutor {
         },
       });
     }
+  }
+
+  /** Asks the pool whether a neighbour holds this run's thread (then it comes back collateral). */
+  protected override async beforeStuck(run: TrackedRun): Promise<void> {
+    const pool = this.poolOf.get(run.job.executionId);
+    if (!pool || !pool.process.child.connected) return;
+    const { executionId } = run.job;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, VERDICT_TIMEOUT_MS);
+      const verdicts = this.verdicts;
+      function done(): void {
+        clearTimeout(timer);
+        verdicts.delete(executionId);
+        resolve();
+      }
+      this.verdicts.set(executionId, done);
+      sendTo(pool.process.child, { type: 'verdict', executionId } satisfies ToPool);
+    });
   }
 
   protected contain(run: TrackedRun): void {

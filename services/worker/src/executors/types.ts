@@ -5,6 +5,7 @@
  */
 import type {
   ErrorType,
+  ExecutionRef,
   Logger,
   ProcessSnapshot,
   ProcessState,
@@ -37,6 +38,10 @@ export interface StuckInfo {
   /** For the record: what happened, in words. */
   message: string;
   logs: string[];
+  /** Thread mode: the top frames of the thread it blocked, when the runtime could give them. */
+  stack?: string[];
+  /** Thread mode: the executions that shared its thread, sent back for a retry. */
+  collateral?: ExecutionRef[];
 }
 
 export interface ExecutionHooks {
@@ -56,6 +61,22 @@ export type ExecutionOutcome =
       status: 'FAILED';
       errorType: ErrorType;
       errorMessage: string;
+      logs: string[];
+      placement?: Placement;
+      /** OutOfMemory in thread mode: the executions that shared the thread, sent back for a retry. */
+      collateral?: ExecutionRef[];
+      /** CollateralFailure: the execution that blocked or overflowed the thread. */
+      culprit?: ExecutionRef;
+    }
+  /**
+   * Thread mode: another execution blocked or overflowed the thread this one shared. Not its
+   * fault: it is retried on a healthy thread, never recorded stuck nor counted by the breaker.
+   */
+  | {
+      status: 'COLLATERAL';
+      /** The execution blamed; absent when the thread could not tell. */
+      culprit?: ExecutionRef;
+      reason: string;
       logs: string[];
       placement?: Placement;
     }
@@ -105,6 +126,15 @@ export interface ExecutorOptions {
    * this process's allow-listed variables and no AWS credentials.
    */
   runnerEnv?: () => Record<string, string>;
+  /** Thread mode: a thread whose event loop has not turned for this long is blocked. */
+  threadBlockedMs?: number;
+  /** Thread mode: an idle thread stops after this long (one stays warm). */
+  threadIdleMs?: number;
+  /**
+   * How long a workflow that blocked a thread or overflowed a heap runs alone on a thread: the
+   * circuit breaker's window (read at run time; it can change).
+   */
+  isolationWindowMs?(): number;
   onEvent?(event: ExecutorEvent): void;
 }
 

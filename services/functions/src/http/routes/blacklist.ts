@@ -1,12 +1,8 @@
 /** /api/platform/blacklist: the active entries and their history; manual add and removal. */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import {
-  idSchema,
-  manualReason,
-  type BlacklistEntryResponse,
-  type BlacklistResponse,
-} from '@warden/core';
+import { manualReason, type BlacklistEntryResponse, type BlacklistResponse } from '@warden/core';
+import { idSchema } from '@warden/core/schemas';
 import type { ControlPlaneDeps } from '../../deps.js';
 import type { AppEnv } from '../env.js';
 import { conflict, notFound } from '../errors.js';

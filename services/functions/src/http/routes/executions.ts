@@ -3,11 +3,10 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import {
   EXECUTION_STATUSES,
-  idSchema,
-  workMessageSchema,
   type ExecutionListResponse,
   type ExecutionResponse,
 } from '@warden/core';
+import { idSchema, workMessageSchema } from '@warden/core/schemas';
 import type { ControlPlaneDeps } from '../../deps.js';
 import { submitExecution } from '../../submit.js';
 import type { AppEnv } from '../env.js';
