@@ -16,6 +16,7 @@ import {
   type Repositories,
   type WorkerConfig,
   type WorkerRecord,
+  type WorkerSample,
   type WorkerStatus,
 } from '@warden/core';
 import type { WorkflowCatalog } from './catalog.js';
@@ -146,6 +147,7 @@ export class WorkerRuntime {
           { [WORKER_METRICS.processRecycles]: 1 },
           { pid: event.pid, generation: event.generation, reason: event.reason },
         );
+        this.sample({ kind: 'recycle' });
         return;
       case 'process_exit':
         // Process mode forks one child per execution: their uptime is the execution's duration.
@@ -159,6 +161,11 @@ export class WorkerRuntime {
           },
           { pid: event.pid, generation: event.generation, expected: event.expected },
         );
+        this.sample({
+          kind: 'exit',
+          uptimeSeconds: event.uptimeMs / 1000,
+          ...(event.drainMs !== undefined ? { drainSeconds: event.drainMs / 1000 } : {}),
+        });
         return;
     }
   }
@@ -178,7 +185,8 @@ export class WorkerRuntime {
       const processes = this.executor.snapshot();
       await repos.workers.heartbeat(workerId, processes, this.status);
       this.publish({ type: 'worker_heartbeat', workerId, mode: this.mode, processes });
-      this.emitMemory(processes);
+      const memory = this.emitMemory(processes);
+      this.sample({ kind: 'heartbeat', inFlight: this.consumer.inFlight, ...memory });
       void this.deps.taskProtection?.update(this.consumer.inFlight);
     } catch (error) {
       logger.warn({ err: error }, 'heartbeat failed; the next one will try again');
@@ -187,18 +195,43 @@ export class WorkerRuntime {
     }
   }
 
-  private emitMemory(processes: ProcessSnapshot[]): void {
+  /**
+   * A row of the worker's history for the rollout comparison (memory per execution, recycles,
+   * uptime, drains). Best effort: a lost sample costs one data point, never an execution.
+   */
+  private sample(
+    input: Pick<
+      WorkerSample,
+      'kind' | 'inFlight' | 'memoryMb' | 'memoryKind' | 'uptimeSeconds' | 'drainSeconds'
+    >,
+  ): void {
+    const { repos, workerId, config, logger } = this.deps;
+    void repos.samples
+      .record({ ...input, mode: this.mode, workerId, version: config.version })
+      .catch((error: unknown) =>
+        logger.warn({ err: error, kind: input.kind }, 'could not write a worker sample'),
+      );
+  }
+
+  /** Emits and returns the worker's memory: the orchestrator's PSS plus its processes'. */
+  private emitMemory(processes: ProcessSnapshot[]): {
+    memoryMb: number;
+    memoryKind: 'pss' | 'rss';
+  } {
     const main = readMemory(process.pid);
-    const total = processes.reduce((sum, p) => sum + p.memoryMb, main?.mb ?? 0);
+    const total =
+      Math.round(processes.reduce((sum, p) => sum + p.memoryMb, main?.mb ?? 0) * 10) / 10;
+    const memoryKind = main?.kind ?? 'rss';
     this.deps.metrics.emit(
-      { [WORKER_METRICS.processMemoryMb]: Math.round(total * 10) / 10 },
+      { [WORKER_METRICS.processMemoryMb]: total },
       {
-        memoryKind: main?.kind ?? 'rss',
+        memoryKind,
         orchestratorMb: main?.mb,
         processes: processes.map((p) => ({ pid: p.pid, state: p.state, memoryMb: p.memoryMb })),
       },
       true,
     );
+    return { memoryMb: total, memoryKind };
   }
 
   private async pollCommands(): Promise<void> {
