@@ -60,11 +60,12 @@ const PUBLISHER_TABLES: TableName[] = ['Connections'];
 
 export const ACCESS: Record<Component, ComponentAccess> = {
   // services/worker: consumer (claim, lease, finish, fail unrun: conditional updates), stuck
-  // records, registration and heartbeats, recycle commands, the blacklist cache, events.
+  // records, registration and heartbeats, recycle commands, the blacklist cache, events, and
+  // its samples for the rollout comparison (heartbeats, recycles, pool exits).
   worker: {
     ...nothing,
     read: ['Blacklist'],
-    write: ['Executions', 'StuckRecords', 'Workers'],
+    write: ['Executions', 'StuckRecords', 'Workers', 'WorkerSamples'],
     readWrite: ['WorkerCommands', ...PUBLISHER_TABLES],
     queues: ['consumeWork', 'sendDeadLetter'],
     publishesEvents: true,
@@ -82,10 +83,11 @@ export const ACCESS: Record<Component, ComponentAccess> = {
     notifies: true,
   },
   // services/functions http/routes: submit (record + send), executions, workers (recycle
-  // commands, mark a stopped worker), queue depths, stuck history, blacklist, config.
+  // commands, mark a stopped worker), queue depths, stuck history, blacklist, config, and the
+  // rollout comparison (executions by mode, worker samples, stuck records).
   adminApi: {
     ...nothing,
-    read: ['StuckRecords'],
+    read: ['StuckRecords', 'WorkerSamples'],
     readWrite: [
       'Executions',
       'Workers',

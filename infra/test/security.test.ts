@@ -69,6 +69,8 @@ const EXPECTED: Record<string, string[]> = {
     ...write('StuckRecords'),
     // register, heartbeat, status
     ...write('Workers'),
+    // heartbeat, recycle and pool-exit samples for the rollout comparison
+    ...write('WorkerSamples'),
     // the blacklist cache scans the active entries
     ...read('Blacklist'),
     // recycle commands: list pending, complete
@@ -119,6 +121,8 @@ const EXPECTED: Record<string, string[]> = {
     ...readWrite('Blacklist', 'SystemConfig'),
     // stuck history
     ...read('StuckRecords'),
+    // the rollout comparison reads the workers' samples
+    ...read('WorkerSamples'),
     ...readWrite('Connections'),
     postToConnections,
     `sqs:SendMessage ${arn('sqs', 'warden-work')}`,
