@@ -185,8 +185,9 @@ export class WorkerRuntime {
       const processes = this.executor.snapshot();
       await repos.workers.heartbeat(workerId, processes, this.status);
       this.publish({ type: 'worker_heartbeat', workerId, mode: this.mode, processes });
-      const memory = this.emitMemory(processes);
-      this.sample({ kind: 'heartbeat', inFlight: this.consumer.inFlight, ...memory });
+      const inFlight = this.consumer.inFlight;
+      const memory = this.emitMemory(processes, inFlight);
+      this.sample({ kind: 'heartbeat', inFlight, ...memory });
       void this.deps.taskProtection?.update(this.consumer.inFlight);
     } catch (error) {
       logger.warn({ err: error }, 'heartbeat failed; the next one will try again');
@@ -214,7 +215,10 @@ export class WorkerRuntime {
   }
 
   /** Emits and returns the worker's memory: the orchestrator's PSS plus its processes'. */
-  private emitMemory(processes: ProcessSnapshot[]): {
+  private emitMemory(
+    processes: ProcessSnapshot[],
+    inFlight: number,
+  ): {
     memoryMb: number;
     memoryKind: 'pss' | 'rss';
   } {
@@ -223,9 +227,16 @@ export class WorkerRuntime {
       Math.round(processes.reduce((sum, p) => sum + p.memoryMb, main?.mb ?? 0) * 10) / 10;
     const memoryKind = main?.kind ?? 'rss';
     this.deps.metrics.emit(
-      { [WORKER_METRICS.processMemoryMb]: total },
+      {
+        [WORKER_METRICS.processMemoryMb]: total,
+        // Only with work in flight: an idle worker has no per-execution figure.
+        ...(inFlight > 0
+          ? { [WORKER_METRICS.memoryPerExecutionMb]: Math.round((total / inFlight) * 100) / 100 }
+          : {}),
+      },
       {
         memoryKind,
+        inFlight,
         orchestratorMb: main?.mb,
         processes: processes.map((p) => ({ pid: p.pid, state: p.state, memoryMb: p.memoryMb })),
       },
