@@ -589,7 +589,6 @@ describe('executions', () => {
       await cp.api('POST', '/api/executions', {
         body: { workflowId: 'report', executionId: `page-${i}` },
       });
-      await new Promise((resolve) => setTimeout(resolve, 5));
     }
     const first = await cp.api<ExecutionListResponse>(
       'GET',

@@ -213,4 +213,26 @@ describe('dead-letter reconciliation', () => {
     });
     await expect(claim(invalid, 60_000)).rejects.toThrow(/could not claim/);
   });
+
+  it('leaves alone an execution whose id a dead-lettered message of another workflow reuses', async () => {
+    // Both states the sweep would otherwise fail: QUEUED, and RUNNING under an expired lease
+    // (a lease that ended a second before it was taken needs no waiting).
+    const queuedId = `reused-${randomUUID()}`;
+    await stack.repos.executions.createQueued({
+      executionId: queuedId,
+      workflowId: 'wf-lost',
+      input: { mine: true },
+    });
+    const runningId = `reused-${randomUUID()}`;
+    await claim(runningId, -1000);
+    const before = [await get(queuedId), await get(runningId)];
+    await deadLetter(JSON.stringify({ executionId: queuedId, workflowId: 'wf-other' }));
+    await deadLetter(JSON.stringify({ executionId: runningId, workflowId: 'wf-other' }));
+    await deadLetter(JSON.stringify({ executionId: runningId }));
+
+    const result = await cp.sweep();
+    expect(result.reconciled.map((r) => r.executionId)).not.toContain(queuedId);
+    expect(result.reconciled.map((r) => r.executionId)).not.toContain(runningId);
+    expect([await get(queuedId), await get(runningId)]).toEqual(before);
+  });
 });

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   DuplicateExecutionError,
+  createLogger,
   WorkerCommandsRepository,
   createRepositories,
   epochSeconds,
 } from '@warden/core';
+import { withRetry } from '@warden/worker';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -35,8 +37,9 @@ describe('executions repository (over HTTP against the DynamoDB emulator)', () =
 
   it('lets another worker take over once the lease has expired, counting the attempt', async () => {
     await stack.repos.executions.claim(claimInput('claim-2', 'worker-a', 1));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const takeover = await stack.repos.executions.claim({
+    // A minute later on an injected clock, instead of waiting for the lease to run out.
+    const later = createRepositories(stack.clients.dynamo, stack.tables, () => Date.now() + 60_000);
+    const takeover = await later.executions.claim({
       ...claimInput('claim-2', 'worker-b'),
       attempt: 2,
     });
@@ -83,9 +86,14 @@ describe('executions repository (over HTTP against the DynamoDB emulator)', () =
   });
 
   it('lists executions newest first, by workflow and by status, with a cursor', async () => {
+    // One millisecond apart on an injected clock.
     for (let i = 0; i < 5; i++) {
-      await stack.repos.executions.createQueued({ executionId: `list-${i}`, workflowId: 'lister' });
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      const at = Date.parse('2026-03-01T10:00:00.000Z') + i;
+      await createRepositories(
+        stack.clients.dynamo,
+        stack.tables,
+        () => at,
+      ).executions.createQueued({ executionId: `list-${i}`, workflowId: 'lister' });
     }
     const first = await stack.repos.executions.list({ workflowId: 'lister', limit: 3 });
     expect(first.items.map((e) => e.executionId)).toEqual(['list-4', 'list-3', 'list-2']);
@@ -98,6 +106,60 @@ describe('executions repository (over HTTP against the DynamoDB emulator)', () =
     expect(second.nextCursor).toBeUndefined();
     const queued = await stack.repos.executions.list({ status: 'QUEUED', limit: 100 });
     expect(queued.items.map((e) => e.executionId)).toContain('list-0');
+  });
+
+  it('pages through rows that share a millisecond without skipping or repeating any', async () => {
+    const sameMs = createRepositories(stack.clients.dynamo, stack.tables, () =>
+      Date.parse('2026-03-02T10:00:00.000Z'),
+    );
+    const ids = ['tie-a', 'tie-b', 'tie-c', 'tie-d', 'tie-e', 'tie-f', 'tie-g'];
+    for (const executionId of ids) {
+      await sameMs.executions.createQueued({ executionId, workflowId: 'ties' });
+    }
+    for (const query of [{ workflowId: 'ties' }, { status: 'QUEUED' as const }]) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await stack.repos.executions.list({ ...query, limit: 2, cursor });
+        seen.push(...page.items.map((e) => e.executionId));
+        cursor = page.nextCursor;
+      } while (cursor);
+      const ties = seen.filter((id) => id.startsWith('tie-'));
+      expect(ties).toEqual([...ids].reverse());
+    }
+  });
+
+  it('lets a claim retried after a lost answer find its own lease, and nobody else', async () => {
+    // The claim's second write fails once after the first one landed, as a dropped connection
+    // would; the worker retries the whole claim with the same token.
+    let updates = 0;
+    const flaky = {
+      send: (command: unknown) => {
+        if (command instanceof UpdateCommand && ++updates === 2) {
+          return Promise.reject(
+            Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }),
+          );
+        }
+        return stack.clients.dynamo.send(command as UpdateCommand);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const executions = createRepositories(flaky, stack.tables).executions;
+    const input = { ...claimInput('claim-retry', 'worker-a'), claimToken: 'delivery-1' };
+    const claimed = await withRetry('claiming', () => executions.claim(input), {
+      logger: createLogger('test', 'silent'),
+      baseDelayMs: 1,
+    });
+    expect(claimed.claimed).toBe(true);
+    expect(updates).toBeGreaterThanOrEqual(3);
+
+    // Another delivery to the same worker (another token) still finds the lease live.
+    const duplicate = await stack.repos.executions.claim({
+      ...claimInput('claim-retry', 'worker-a'),
+      claimToken: 'delivery-2',
+    });
+    expect(duplicate.claimed).toBe(false);
+    const other = await stack.repos.executions.claim(claimInput('claim-retry', 'worker-b'));
+    expect(other.claimed).toBe(false);
   });
 });
 

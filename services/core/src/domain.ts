@@ -49,12 +49,48 @@ export const MAX_INPUT_BYTES = 64 * 1024;
 /** Longest timeout a submission may ask for (12 h, the SQS visibility ceiling). */
 export const MAX_TIMEOUT_SECONDS = 12 * 60 * 60;
 
+/**
+ * Deepest accepted nesting of `input` (objects and arrays; a scalar is 0, `{"a": 1}` is 1).
+ * DynamoDB refuses documents nested more than 32 levels, and the record holds `input` one level
+ * down; 16 leaves room for that and for wrapping, and real inputs are far shallower.
+ */
+export const MAX_INPUT_DEPTH = 16;
+
+/**
+ * How deeply a JSON value nests objects and arrays, counted without recursion (so no input can
+ * overflow the stack) and giving up once past `stopAfter`.
+ */
+export function jsonDepth(value: unknown, stopAfter = Number.POSITIVE_INFINITY): number {
+  let deepest = 0;
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length) {
+    const [node, depth] = pending.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    const level = depth + 1;
+    if (level > deepest) deepest = level;
+    if (deepest > stopAfter) return deepest;
+    for (const child of Object.values(node)) pending.push([child, level]);
+  }
+  return deepest;
+}
+
+/** `input` of a work message: any JSON, at most MAX_INPUT_DEPTH levels deep. */
+const inputSchema = z.unknown().superRefine((value, ctx) => {
+  const depth = jsonDepth(value, MAX_INPUT_DEPTH);
+  if (depth > MAX_INPUT_DEPTH) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `nests objects and arrays more than ${MAX_INPUT_DEPTH} levels deep; at most ${MAX_INPUT_DEPTH} are accepted (MAX_INPUT_DEPTH)`,
+    });
+  }
+});
+
 /** The body of an SQS work message, as upstream services send it. */
 export const workMessageSchema = z
   .object({
     executionId: idSchema.optional(),
     workflowId: idSchema,
-    input: z.unknown().optional(),
+    input: inputSchema.optional(),
     timeoutSeconds: z.number().positive().max(MAX_TIMEOUT_SECONDS).optional(),
   })
   .strict();

@@ -13,3 +13,4 @@ export * from './events/apigateway-transport.js';
 export * from './metrics.js';
 export * from './api-types.js';
 export * from './rollout.js';
+export * from './work-message.js';

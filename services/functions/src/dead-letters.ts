@@ -7,7 +7,7 @@
  * WorkerLost with a message that says how to run it again.
  */
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { ID_PATTERN, QUEUES, type ExecutionRecord } from '@warden/core';
+import { QUEUES, executionIdOf, workflowIdOf, type ExecutionRecord } from '@warden/core';
 import type { ControlPlaneDeps } from './deps.js';
 
 /** Bounds one sweep's reading: at most this many ReceiveMessage calls of 10 messages. */
@@ -18,23 +18,6 @@ export interface ReconciledExecution {
   workflowId: string;
   /** What the record was before: RUNNING (lease expired) or QUEUED (never claimed). */
   was: 'RUNNING' | 'QUEUED';
-}
-
-/**
- * The execution a work message is for, derived exactly as the worker's consumer does: the body's
- * `executionId` when it is a valid id, otherwise the SQS message id.
- */
-export function executionIdOf(message: Message): string | undefined {
-  try {
-    const body: unknown = JSON.parse(message.Body ?? '');
-    if (typeof body === 'object' && body !== null) {
-      const id = (body as Record<string, unknown>).executionId;
-      if (typeof id === 'string' && ID_PATTERN.test(id)) return id;
-    }
-  } catch {
-    // Not JSON: the worker falls back to the message id too.
-  }
-  return message.MessageId;
 }
 
 export function workerLostMessage(record: ExecutionRecord): string {
@@ -73,23 +56,33 @@ async function peekDeadLetters(deps: ControlPlaneDeps): Promise<Message[]> {
 
 /**
  * Fails, once, every execution whose message waits in the dead-letter queue while its record is
- * RUNNING under an expired lease, or QUEUED. A live lease, a terminal record, a missing record and
- * the worker's own copies of invalid messages (already FAILED, tagged `warden.errorType`) are left
- * as they are. Each write is conditional on the state read, so a redrive racing the sweep wins.
+ * RUNNING under an expired lease, or QUEUED. A live lease, a terminal record, a missing record, a
+ * record of another workflow than the message's and the worker's own copies of invalid messages
+ * (already FAILED, tagged `warden.errorType`) are left as they are. Each write is conditional on the state read, so a redrive racing the sweep wins.
  */
 export async function reconcileDeadLetters(deps: ControlPlaneDeps): Promise<ReconciledExecution[]> {
   const { repos, logger, publisher } = deps;
   const messages = await peekDeadLetters(deps);
-  const executionIds = new Set<string>();
+  // Each (execution, workflow) pair once: a message is only ever about its own workflow's record.
+  const claims = new Map<string, { executionId: string; workflowId: string | undefined }>();
   for (const message of messages) {
     if (message.MessageAttributes?.['warden.errorType']) continue;
     const executionId = executionIdOf(message);
-    if (executionId) executionIds.add(executionId);
+    const workflowId = workflowIdOf(message);
+    if (executionId) claims.set(`${executionId}\n${workflowId}`, { executionId, workflowId });
   }
   const reconciled: ReconciledExecution[] = [];
-  for (const executionId of executionIds) {
+  for (const { executionId, workflowId } of claims.values()) {
     const record = await repos.executions.get(executionId);
     if (!record) continue;
+    if (record.workflowId !== workflowId) {
+      // A message that reuses another workflow's execution id says nothing about that execution.
+      logger.warn(
+        { executionId, workflowId: record.workflowId, messageWorkflowId: workflowId ?? null },
+        `a dead-letter message names execution ${executionId} of workflow "${record.workflowId}" but is for ${workflowId ? `workflow "${workflowId}"` : 'no valid workflow'}; the record is left alone`,
+      );
+      continue;
+    }
     const now = deps.clock();
     let observedLease: number | undefined;
     if (record.status === 'RUNNING') {
@@ -100,6 +93,7 @@ export async function reconcileDeadLetters(deps: ControlPlaneDeps): Promise<Reco
     }
     const failed = await repos.executions.failDeadLettered(
       executionId,
+      record.workflowId,
       observedLease,
       workerLostMessage(record),
     );

@@ -1,27 +1,14 @@
 /**
- * SQS consumption: receive only as many messages as there is capacity for, validate each one,
- * refuse blacklisted workflows, claim the execution with a conditional write (so a duplicate
- * delivery never runs twice), hand it to the executor, keep the message invisible and the lease
- * alive while it runs, then write the terminal record and delete the message. Invalid messages get
- * a FAILED record and go to the dead-letter queue. Every AWS call is retried on transient errors,
- * and a message is deleted only once its outcome is recorded.
+ * SQS consumption: receive only as many messages as there is capacity for, hand each to the
+ * parser, refuse blacklisted workflows, claim the execution with a conditional write (so a
+ * duplicate delivery never runs twice), hand it to the executor and keep the message invisible
+ * and the lease alive while it runs. The terminal paths (records, then the message) live in
+ * `OutcomeRecorder`, the queue calls in `WorkQueue`, the message rules in `parseMessage`.
  */
 import { randomUUID } from 'node:crypto';
+import type { Message } from '@aws-sdk/client-sqs';
 import {
-  ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import {
-  ID_PATTERN,
   WORKER_METRICS,
-  describeZodError,
-  iso,
-  workMessageSchema,
-  type ErrorType,
   type EventInput,
   type EventPublisher,
   type Logger,
@@ -30,22 +17,22 @@ import {
   type WorkerMode,
 } from '@warden/core';
 import { BlacklistCache } from './blacklist-cache.js';
-import type { CatalogEntry, WorkflowCatalog } from './catalog.js';
-import type { ExecutionOutcome, Executor, Placement, StuckInfo } from './executors/index.js';
+import type { WorkflowCatalog } from './catalog.js';
+import type { ExecutionOutcome, Executor, Placement } from './executors/index.js';
+import { attemptOf, parseMessage, queuedAtOf, type ParsedWork } from './message-parser.js';
 import type { WorkerMetrics } from './metrics.js';
-import { delay, isPermanent, withRetry } from './retry.js';
-
-const MESSAGE_SHAPE =
-  'expected JSON {"workflowId": "...", "executionId"?: "...", "input"?: any, "timeoutSeconds"?: number}';
+import { OutcomeRecorder, type Flight } from './outcome-recorder.js';
+import { delay, withRetry } from './retry.js';
+import type { WorkQueue } from './work-queue.js';
 
 export interface ConsumerDeps {
   config: WorkerConfig;
-  sqs: SQSClient;
-  repos: Repositories;
-  executor: Executor;
-  catalog: WorkflowCatalog;
-  publisher: EventPublisher;
-  metrics: WorkerMetrics;
+  queue: WorkQueue;
+  repos: Pick<Repositories, 'executions' | 'stuck' | 'blacklist'>;
+  executor: Pick<Executor, 'freeSlots' | 'execute'>;
+  catalog: Pick<WorkflowCatalog, 'get' | 'ids'>;
+  publisher: Pick<EventPublisher, 'publish'>;
+  metrics: Pick<WorkerMetrics, 'emit'>;
   logger: Logger;
   workerId: string;
   mode: WorkerMode;
@@ -53,42 +40,11 @@ export interface ConsumerDeps {
   onInFlightChanged?(count: number): void;
 }
 
-/** One claimed execution whose message this worker holds. */
-interface Flight {
-  executionId: string;
-  workflowId: string;
-  receiptHandle: string;
-  attempt: number;
-  placement?: Placement;
-  stuck: boolean;
-  done: boolean;
-  /** Its outcome is written: the lease and the message no longer need keeping. */
-  recorded: boolean;
-  renewTimer?: NodeJS.Timeout;
-}
-
-interface Rejection {
-  executionId: string;
-  workflowId: string;
-  errorType: ErrorType;
-  errorMessage: string;
-  input?: unknown;
-}
-
-type Parsed =
-  | { ok: false; rejection: Rejection }
-  | {
-      ok: true;
-      executionId: string;
-      workflow: CatalogEntry;
-      input: unknown;
-      timeoutSeconds?: number;
-    };
-
 export class Consumer {
   private readonly flights = new Map<string, Flight>();
   private readonly handling = new Set<Promise<void>>();
   private readonly blacklist: BlacklistCache;
+  private readonly recorder: OutcomeRecorder;
   /** Messages received and not yet handed to the executor (they hold capacity). */
   private reserved = 0;
   private stopped = false;
@@ -112,6 +68,15 @@ export class Consumer {
       deps.config.blacklistCacheMs,
       deps.logger,
     );
+    this.recorder = new OutcomeRecorder({
+      repos: deps.repos,
+      queue: deps.queue,
+      publisher: deps.publisher,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      workerId: deps.workerId,
+      signal: this.hardStop.signal,
+    });
   }
 
   start(): void {
@@ -131,7 +96,7 @@ export class Consumer {
   }
 
   private async receiveLoop(): Promise<void> {
-    const { sqs, config, logger, executor } = this.deps;
+    const { queue, logger, executor } = this.deps;
     let failures = 0;
     while (!this.stopped) {
       const free = Math.min(10, executor.freeSlots() - this.reserved);
@@ -149,18 +114,7 @@ export class Consumer {
       }
       let messages: Message[];
       try {
-        const result = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: config.queueUrl,
-            MaxNumberOfMessages: free,
-            WaitTimeSeconds: config.pollWaitSeconds,
-            VisibilityTimeout: config.visibilityTimeoutSeconds,
-            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
-          }),
-          // Deliberately not aborted on stop: SQS may still hand an abandoned poll a message,
-          // which would then stay out of sight for a whole visibility timeout.
-        );
-        messages = result.Messages ?? [];
+        messages = await queue.receive(free);
         failures = 0;
       } catch (error) {
         if (this.stopped) break;
@@ -190,7 +144,7 @@ export class Consumer {
       this.reserved--;
       this.wake?.();
     };
-    const { logger } = this.deps;
+    const { logger, config, catalog } = this.deps;
     // Until the execution is claimed (its own renewal takes over from there), keep the message
     // out of sight: a blacklist read or a claim retried through a DynamoDB outage must not let
     // SQS deliver it again and again, as every delivery counts towards the dead-letter queue.
@@ -201,15 +155,16 @@ export class Consumer {
     const stopKeepAlive = (): void => clearInterval(keepAlive);
     try {
       if (this.stopped) {
+        // Stopped first, so that no extension lands after the message is given back.
+        stopKeepAlive();
         await this.returnMessage(message.ReceiptHandle, 'the worker is stopping');
         return;
       }
-      const attempt = Number(message.Attributes?.ApproximateReceiveCount ?? 1) || 1;
-      const sent = Number(message.Attributes?.SentTimestamp);
-      const queuedAt = iso(Number.isFinite(sent) && sent > 0 ? sent : Date.now());
-      const parsed = this.parse(message);
+      const attempt = attemptOf(message);
+      const queuedAt = queuedAtOf(message, Date.now());
+      const parsed = parseMessage(message, { catalog, maxInputBytes: config.maxInputBytes });
       if (!parsed.ok) {
-        await this.deadLetter(message, parsed.rejection, queuedAt, attempt);
+        await this.recorder.deadLetter(message, parsed.rejection, queuedAt, attempt);
         return;
       }
       await this.runMessage(message, parsed, queuedAt, attempt, release, stopKeepAlive);
@@ -231,87 +186,15 @@ export class Consumer {
 
   /** Pushes a message's reappearance one visibility timeout away (best effort). */
   private async extendVisibility(receiptHandle: string | undefined): Promise<void> {
-    const { sqs, config, logger } = this.deps;
     if (!receiptHandle) return;
     try {
-      await sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: config.queueUrl,
-          ReceiptHandle: receiptHandle,
-          VisibilityTimeout: config.visibilityTimeoutSeconds,
-        }),
+      await this.deps.queue.extend(receiptHandle);
+    } catch (error) {
+      this.deps.logger.debug(
+        { err: error },
+        'extending the visibility of a message being handled failed',
       );
-    } catch (error) {
-      logger.debug({ err: error }, 'extending the visibility of a message being handled failed');
     }
-  }
-
-  private parse(message: Message): Parsed {
-    const messageId = message.MessageId ?? randomUUID();
-    let body: unknown;
-    try {
-      body = JSON.parse(message.Body ?? '');
-    } catch (error) {
-      return {
-        ok: false,
-        rejection: {
-          executionId: messageId,
-          workflowId: 'unknown',
-          errorType: 'InvalidMessage',
-          errorMessage: `the message body is not valid JSON (${(error as Error).message}); ${MESSAGE_SHAPE}`,
-        },
-      };
-    }
-    const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-    const safeId = (value: unknown): string | undefined =>
-      typeof value === 'string' && ID_PATTERN.test(value) ? value : undefined;
-    const executionId = safeId(raw.executionId) ?? messageId;
-    const workflowId = safeId(raw.workflowId) ?? 'unknown';
-    const result = workMessageSchema.safeParse(body);
-    if (!result.success) {
-      return {
-        ok: false,
-        rejection: {
-          executionId,
-          workflowId,
-          errorType: 'InvalidMessage',
-          errorMessage: `the message is not a valid work message: ${describeZodError(result.error)}; ${MESSAGE_SHAPE}`,
-        },
-      };
-    }
-    const work = result.data;
-    const inputBytes = work.input === undefined ? 0 : Buffer.byteLength(JSON.stringify(work.input));
-    if (inputBytes > this.deps.config.maxInputBytes) {
-      return {
-        ok: false,
-        rejection: {
-          executionId,
-          workflowId,
-          errorType: 'InvalidMessage',
-          errorMessage: `the input is ${inputBytes} bytes of JSON; at most ${this.deps.config.maxInputBytes} are accepted (MAX_INPUT_BYTES)`,
-        },
-      };
-    }
-    const workflow = this.deps.catalog.get(work.workflowId);
-    if (!workflow) {
-      return {
-        ok: false,
-        rejection: {
-          executionId,
-          workflowId,
-          errorType: 'UnknownWorkflow',
-          errorMessage: `workflow "${work.workflowId}" is not known to this worker; it runs: ${this.deps.catalog.ids().join(', ')}`,
-          input: work.input,
-        },
-      };
-    }
-    return {
-      ok: true,
-      executionId,
-      workflow,
-      input: work.input,
-      timeoutSeconds: work.timeoutSeconds,
-    };
   }
 
   private retry<T>(what: string, call: () => Promise<T>, context: Record<string, unknown> = {}) {
@@ -324,7 +207,7 @@ export class Consumer {
 
   private async runMessage(
     message: Message,
-    parsed: Extract<Parsed, { ok: true }>,
+    parsed: Extract<ParsedWork, { ok: true }>,
     queuedAt: string,
     attempt: number,
     release: () => void,
@@ -346,7 +229,7 @@ export class Consumer {
       context,
     );
     if (blacklisted) {
-      await this.refuse(receiptHandle, {
+      await this.recorder.refuse(message, {
         executionId,
         workflowId: workflow.id,
         queuedAt,
@@ -358,6 +241,9 @@ export class Consumer {
     }
     const timeoutSeconds =
       parsed.timeoutSeconds ?? workflow.timeoutSeconds ?? config.defaultTimeoutSeconds;
+    // One token for this delivery's claim and all its retries: a retry after a lost answer finds
+    // its own lease and claims again instead of taking it for another worker's.
+    const claimToken = randomUUID();
     const claim = await this.retry(
       'claiming the execution',
       () =>
@@ -370,15 +256,21 @@ export class Consumer {
           queuedAt,
           timeoutSeconds,
           input: parsed.input,
+          claimToken,
         }),
       context,
     );
     stopKeepAlive();
     if (!claim.claimed) {
-      await this.claimRefused(receiptHandle, executionId, claim.existing);
+      if (claim.existing && claim.existing.workflowId !== workflow.id) {
+        await this.recorder.conflict(message, executionId, workflow.id, claim.existing.workflowId);
+      } else {
+        await this.claimRefused(receiptHandle, executionId, claim.existing);
+      }
       return;
     }
     const record = claim.record;
+    const renewal: { timer?: NodeJS.Timeout } = {};
     const flight: Flight = {
       executionId,
       workflowId: workflow.id,
@@ -387,6 +279,7 @@ export class Consumer {
       stuck: false,
       done: false,
       recorded: false,
+      stopRenewal: () => clearInterval(renewal.timer),
     };
     this.flights.set(executionId, flight);
     this.publish({
@@ -404,7 +297,7 @@ export class Consumer {
       },
       { workflowId: workflow.id, executionId },
     );
-    flight.renewTimer = setInterval(() => void this.renew(flight), this.renewEveryMs);
+    renewal.timer = setInterval(() => void this.renew(flight), this.renewEveryMs);
     const running = executor.execute(
       {
         executionId,
@@ -415,7 +308,12 @@ export class Consumer {
       },
       {
         onStarted: (placement) => this.started(flight, placement),
-        onStuck: (info) => this.stuck(flight, info),
+        onStuck: (info) => {
+          // Stuck no longer takes capacity; its lease and message are kept until it is recorded.
+          flight.stuck = true;
+          this.inFlightChanged();
+          return this.recorder.stuck(flight, info);
+        },
       },
     );
     // The executor has registered the run, so its capacity already counts it.
@@ -428,18 +326,18 @@ export class Consumer {
     try {
       outcome = await running;
     } catch (error) {
-      clearInterval(flight.renewTimer);
+      flight.stopRenewal();
       throw error;
     }
     try {
       if (outcome.status === 'SUCCESS' || outcome.status === 'FAILED') {
-        await this.complete(flight, outcome);
+        await this.recorder.complete(flight, outcome);
       } else if (outcome.status === 'ABANDONED') {
-        clearInterval(flight.renewTimer);
+        flight.stopRenewal();
         await this.returnMessage(receiptHandle, outcome.reason, executionId);
       }
     } finally {
-      clearInterval(flight.renewTimer);
+      flight.stopRenewal();
       flight.done = true;
       this.flights.delete(executionId);
       this.inFlightChanged();
@@ -469,7 +367,7 @@ export class Consumer {
 
   /** Keeps the lease and then the message's invisibility ahead of the clock while it runs. */
   private async renew(flight: Flight): Promise<void> {
-    const { repos, sqs, config, workerId, logger } = this.deps;
+    const { repos, queue, workerId, logger } = this.deps;
     if (flight.recorded || flight.done) return;
     try {
       const held = await repos.executions.renewLease(flight.executionId, workerId, this.leaseMs);
@@ -484,13 +382,7 @@ export class Consumer {
     }
     if (flight.recorded || flight.done) return;
     try {
-      await sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: config.queueUrl,
-          ReceiptHandle: flight.receiptHandle,
-          VisibilityTimeout: config.visibilityTimeoutSeconds,
-        }),
-      );
+      await queue.extend(flight.receiptHandle);
     } catch (error) {
       logger.warn(
         { err: error, executionId: flight.executionId },
@@ -499,144 +391,19 @@ export class Consumer {
     }
   }
 
-  /** STUCK: the record and the stuck row are written here, before the executor kills anything. */
-  private async stuck(flight: Flight, info: StuckInfo): Promise<void> {
-    const { repos, workerId, metrics, logger } = this.deps;
-    // Stuck no longer takes capacity; its lease and message are kept until the record is written.
-    flight.stuck = true;
-    this.inFlightChanged();
-    const context = { executionId: flight.executionId, workflowId: flight.workflowId };
-    const placement = info.placement ?? flight.placement;
-    // The stuck row first: if the worker dies between the two writes, a terminal record without
-    // its stuck row would hide this from the circuit breaker for good (the next delivery only
-    // sees a finished execution), whereas a row without the record runs again and is counted
-    // again only if it gets stuck again.
-    await this.retry(
-      'writing the stuck record',
-      () =>
-        repos.stuck.record({
-          workflowId: flight.workflowId,
-          executionId: flight.executionId,
-          stuckAt: iso(Date.now()),
-          workerId,
-          pid: placement?.pid,
-          threadId: placement?.threadId,
-          elapsedMs: info.elapsedMs,
-        }),
-      context,
-    );
-    const record = await this.retry(
-      'recording a stuck execution',
-      () =>
-        repos.executions.finish(flight.executionId, workerId, {
-          status: 'FAILED',
-          errorType: 'ExecutionStuck',
-          errorMessage: info.message,
-          logs: info.logs,
-          ...(placement ? { placement } : {}),
-        }),
-      context,
-    );
-    flight.recorded = true;
-    clearInterval(flight.renewTimer);
-    // A stuck execution is not retried: its message goes, once the record says why.
-    if (record) await this.deleteMessage(flight.receiptHandle, flight.executionId);
-    else logger.warn(context, 'the lease was lost before the stuck execution could be recorded');
-    this.publish({
-      type: 'execution_stuck',
-      executionId: flight.executionId,
-      workflowId: flight.workflowId,
-      workerId,
-      pid: placement?.pid ?? 0,
-      generation: placement?.generation ?? 0,
-      elapsedMs: info.elapsedMs,
-    });
-    this.publish({
-      type: 'execution_finished',
-      executionId: flight.executionId,
-      workflowId: flight.workflowId,
-      workerId,
-      status: 'FAILED',
-      errorType: 'ExecutionStuck',
-      durationMs: record?.durationMs,
-    });
-    metrics.emit(
-      { [WORKER_METRICS.executionsStuck]: 1, [WORKER_METRICS.executionsFailed]: 1 },
-      { ...context, errorType: 'ExecutionStuck', elapsedMs: info.elapsedMs },
-    );
-  }
-
-  private async complete(
-    flight: Flight,
-    outcome: Extract<ExecutionOutcome, { status: 'SUCCESS' | 'FAILED' }>,
-  ): Promise<void> {
-    const { repos, workerId, metrics, logger } = this.deps;
-    const context = { executionId: flight.executionId, workflowId: flight.workflowId };
-    const placement = outcome.placement ?? flight.placement;
-    const record = await this.retry(
-      'recording the outcome',
-      () =>
-        repos.executions.finish(flight.executionId, workerId, {
-          ...(outcome.status === 'SUCCESS'
-            ? { status: 'SUCCESS', output: outcome.output, logs: outcome.logs }
-            : {
-                status: 'FAILED',
-                errorType: outcome.errorType,
-                errorMessage: outcome.errorMessage,
-                logs: outcome.logs,
-              }),
-          ...(placement ? { placement } : {}),
-        }),
-      context,
-    );
-    flight.recorded = true;
-    clearInterval(flight.renewTimer);
-    if (!record) {
-      // Another worker holds the execution now; deleting the message would take it from them.
-      logger.warn(context, 'the lease was lost before the outcome could be recorded; discarded');
-      return;
-    }
-    await this.deleteMessage(flight.receiptHandle, flight.executionId);
-    const errorType = outcome.status === 'FAILED' ? outcome.errorType : undefined;
-    this.publish({
-      type: 'execution_finished',
-      executionId: flight.executionId,
-      workflowId: flight.workflowId,
-      workerId,
-      status: outcome.status,
-      ...(errorType ? { errorType } : {}),
-      durationMs: record.durationMs,
-    });
-    metrics.emit(
-      {
-        [outcome.status === 'SUCCESS'
-          ? WORKER_METRICS.executionsSucceeded
-          : WORKER_METRICS.executionsFailed]: 1,
-        ...(record.durationMs !== undefined
-          ? { [WORKER_METRICS.durationMs]: record.durationMs }
-          : {}),
-      },
-      { ...context, ...(errorType ? { errorType } : {}) },
-    );
-    logger.info(
-      { ...context, status: outcome.status, errorType, durationMs: record.durationMs },
-      'execution finished',
-    );
-  }
-
   /** Another delivery of an execution that is finished (delete) or running elsewhere (wait). */
   private async claimRefused(
     receiptHandle: string,
     executionId: string,
     existing: { status: string; leaseExpiresAt?: number } | undefined,
   ): Promise<void> {
-    const { logger, sqs, config } = this.deps;
+    const { logger, queue, config } = this.deps;
     if (existing && ['SUCCESS', 'FAILED', 'CANCELLED'].includes(existing.status)) {
       logger.info(
         { executionId, status: existing.status },
         'duplicate delivery of a finished execution; deleting the message',
       );
-      await this.deleteMessage(receiptHandle, executionId);
+      await queue.delete(receiptHandle, executionId);
       return;
     }
     // Running under another worker's live lease: look again just after that lease would expire.
@@ -647,126 +414,7 @@ export class Consumer {
       { executionId, waitSeconds },
       'execution is running elsewhere; leaving the message',
     );
-    await this.retry('delaying a duplicate message', () =>
-      sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: config.queueUrl,
-          ReceiptHandle: receiptHandle,
-          VisibilityTimeout: Math.min(43_200, Math.max(1, waitSeconds)),
-        }),
-      ),
-    ).catch((error: unknown) => logger.warn({ err: error, executionId }, 'could not delay it'));
-  }
-
-  private async refuse(
-    receiptHandle: string,
-    refusal: {
-      executionId: string;
-      workflowId: string;
-      queuedAt: string;
-      attempt: number;
-      input: unknown;
-      errorMessage: string;
-    },
-  ): Promise<void> {
-    const { repos, metrics, logger, workerId } = this.deps;
-    const context = { executionId: refusal.executionId, workflowId: refusal.workflowId };
-    await this.retry(
-      'recording a refused execution',
-      () => repos.executions.failUnrun({ ...refusal, errorType: 'WorkflowBlacklisted' }),
-      context,
-    );
-    await this.deleteMessage(receiptHandle, refusal.executionId);
-    this.publish({ type: 'queue_changed', change: 'refused', ...context });
-    this.publish({
-      type: 'execution_finished',
-      ...context,
-      workerId,
-      status: 'FAILED',
-      errorType: 'WorkflowBlacklisted',
-    });
-    metrics.emit(
-      { [WORKER_METRICS.executionsFailed]: 1 },
-      { ...context, errorType: 'WorkflowBlacklisted' },
-    );
-    logger.info(context, 'refused an execution of a blacklisted workflow');
-  }
-
-  /** Records why a message is invalid, sends a copy to the dead-letter queue, deletes it. */
-  private async deadLetter(
-    message: Message,
-    rejection: Rejection,
-    queuedAt: string,
-    attempt: number,
-  ): Promise<void> {
-    const { repos, sqs, config, metrics, logger, workerId } = this.deps;
-    const context = { executionId: rejection.executionId, workflowId: rejection.workflowId };
-    await this.retry(
-      'recording an invalid message',
-      () =>
-        repos.executions.failUnrun({
-          executionId: rejection.executionId,
-          workflowId: rejection.workflowId,
-          errorType: rejection.errorType,
-          errorMessage: rejection.errorMessage,
-          queuedAt,
-          attempt,
-          input: rejection.input,
-        }),
-      context,
-    );
-    const text = (value: string) => ({ DataType: 'String', StringValue: value });
-    await this.retry(
-      'sending a message to the dead-letter queue',
-      () =>
-        sqs.send(
-          new SendMessageCommand({
-            QueueUrl: config.deadLetterQueueUrl,
-            MessageBody: message.Body || '(empty body)',
-            MessageAttributes: {
-              'warden.errorType': text(rejection.errorType),
-              'warden.errorMessage': text(rejection.errorMessage.slice(0, 1000)),
-              'warden.executionId': text(rejection.executionId),
-              'warden.sourceMessageId': text(message.MessageId ?? 'unknown'),
-              'warden.workerId': text(workerId),
-            },
-          }),
-        ),
-      context,
-    );
-    await this.deleteMessage(message.ReceiptHandle!, rejection.executionId);
-    this.publish({ type: 'queue_changed', change: 'dead_lettered', ...context });
-    this.publish({
-      type: 'execution_finished',
-      ...context,
-      workerId,
-      status: 'FAILED',
-      errorType: rejection.errorType,
-    });
-    metrics.emit(
-      { [WORKER_METRICS.executionsFailed]: 1 },
-      { ...context, errorType: rejection.errorType },
-    );
-    logger.warn(
-      { ...context, errorType: rejection.errorType, reason: rejection.errorMessage },
-      'moved an invalid message to the dead-letter queue',
-    );
-  }
-
-  private async deleteMessage(receiptHandle: string, executionId?: string): Promise<void> {
-    const { sqs, config, logger } = this.deps;
-    try {
-      await this.retry('deleting a message', () =>
-        sqs.send(
-          new DeleteMessageCommand({ QueueUrl: config.queueUrl, ReceiptHandle: receiptHandle }),
-        ),
-      );
-    } catch (error) {
-      if (!isPermanent(error) && !this.hardStop.signal.aborted) throw error;
-      // The receipt expired (the message became visible again); the next delivery finds the
-      // execution finished and deletes it then.
-      logger.warn({ err: error, executionId }, 'could not delete a message');
-    }
+    await queue.delay(receiptHandle, waitSeconds, executionId);
   }
 
   /**
@@ -778,31 +426,17 @@ export class Consumer {
     reason: string,
     executionId?: string,
   ): Promise<void> {
-    const { repos, sqs, config, logger, workerId } = this.deps;
+    const { repos, queue, logger, workerId } = this.deps;
     if (!receiptHandle) return;
-    const options = { logger, attempts: 3, baseDelayMs: 100, maxDelayMs: 500 };
     if (executionId) {
       // A zero-length lease has already expired: the next claim succeeds.
       await withRetry(
         'releasing a lease',
         () => repos.executions.renewLease(executionId, workerId, 0),
-        options,
+        { logger, attempts: 3, baseDelayMs: 100, maxDelayMs: 500 },
       ).catch((error: unknown) => logger.warn({ err: error, executionId }, 'could not release'));
     }
-    await withRetry(
-      'returning a message to the queue',
-      () =>
-        sqs.send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: config.queueUrl,
-            ReceiptHandle: receiptHandle,
-            VisibilityTimeout: 0,
-          }),
-        ),
-      options,
-    ).catch((error: unknown) =>
-      logger.warn({ err: error, executionId }, 'could not return a message; it returns on its own'),
-    );
+    await queue.returnMessage(receiptHandle, executionId);
     logger.info({ executionId, reason }, 'returned a message to the queue');
   }
 
@@ -837,6 +471,7 @@ export class Consumer {
     const timeout = delay(Math.max(0, deadlineMs - Date.now()));
     await Promise.race([pending, timeout]);
     this.hardStop.abort();
+    this.deps.queue.giveUp();
     await Promise.race([pending, delay(1000)]);
   }
 }

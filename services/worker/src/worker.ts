@@ -26,6 +26,7 @@ import { createExecutor, type Executor, type ExecutorEvent } from './executors/i
 import { readMemory } from './memory.js';
 import type { WorkerMetrics } from './metrics.js';
 import { delay, withRetry } from './retry.js';
+import { SqsWorkQueue } from './work-queue.js';
 
 export interface WorkerDeps {
   config: WorkerConfig;
@@ -74,7 +75,7 @@ export class WorkerRuntime {
     });
     this.consumer = new Consumer({
       config,
-      sqs: deps.sqs,
+      queue: new SqsWorkQueue({ sqs: deps.sqs, config, logger }),
       repos: deps.repos,
       executor: this.executor,
       catalog: deps.catalog,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   GetCommand,
   PutCommand,
@@ -45,6 +46,12 @@ export interface ClaimInput {
   queuedAt: string;
   timeoutSeconds: number;
   input?: unknown;
+  /**
+   * Identifies one claim attempt (one received message), kept across its retries: a retry whose
+   * first write landed but whose answer was lost finds its own lease and claims again, while any
+   * other delivery still finds the lease live and is refused. A fresh one when absent.
+   */
+  claimToken?: string;
 }
 
 /** Where an execution runs: the process (the pool process in thread mode), thread and generation. */
@@ -215,7 +222,8 @@ export class ExecutionsRepository {
    * when it is RUNNING under a lease that has expired (its worker died), or when it was failed
    * because its message went to the dead-letter queue (an operator redrove it to run it again).
    * A live lease or any other terminal record refuses the claim, so a duplicate delivery never
-   * runs twice at once.
+   * runs twice at once; only the same claim retried (same `claimToken`, same worker) passes its
+   * own live lease. The record must be of the same workflow.
    */
   async claim(input: ClaimInput): Promise<ClaimResult> {
     const now = this.clock();
@@ -225,12 +233,14 @@ export class ExecutionsRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { executionId: input.executionId },
+          // Only a record of the same workflow: a message that reuses another workflow's id must
+          // neither run under that record (with its stored input) nor take it over.
           ConditionExpression:
-            'attribute_not_exists(executionId) OR #status = :queued OR (#status = :running AND leaseExpiresAt < :now) OR (#status = :failed AND attribute_exists(deadLetteredAt))',
+            'attribute_not_exists(executionId) OR (workflowId = :workflowId AND (#status = :queued OR (#status = :running AND leaseExpiresAt < :now) OR (#status = :running AND leaseOwner = :workerId AND claimToken = :token) OR (#status = :failed AND attribute_exists(deadLetteredAt))))',
           UpdateExpression:
             'SET ' +
             [
-              '#status = :running, workflowId = :workflowId, workerId = :workerId, leaseOwner = :workerId, leaseExpiresAt = :lease, attempt = :attempt, startedAt = :startedAt, startedMs = :now, queuedAt = if_not_exists(queuedAt, :queuedAt), timeoutSeconds = :timeout, expiresAt = :expires, #input = if_not_exists(#input, :input)',
+              '#status = :running, claimToken = :token, workflowId = :workflowId, workerId = :workerId, leaseOwner = :workerId, leaseExpiresAt = :lease, attempt = :attempt, startedAt = :startedAt, startedMs = :now, queuedAt = if_not_exists(queuedAt, :queuedAt), timeoutSeconds = :timeout, expiresAt = :expires, #input = if_not_exists(#input, :input)',
               ...stamp.set,
             ].join(', ') +
             ' REMOVE errorType, errorMessage, finishedAt, #output, durationMs, pid, threadId, generation, deadLetteredAt',
@@ -248,6 +258,7 @@ export class ExecutionsRepository {
             ':now': now,
             ':workflowId': input.workflowId,
             ':workerId': input.workerId,
+            ':token': input.claimToken ?? randomUUID(),
             ':lease': now + input.leaseMs,
             ':attempt': input.attempt,
             ':startedAt': iso(now),
@@ -389,7 +400,7 @@ export class ExecutionsRepository {
 
   /**
    * Records a FAILED execution that never ran (invalid message, blacklisted workflow). Never
-   * overwrites a record that is running or finished.
+   * overwrites a record that is running or finished, nor one of another workflow.
    */
   async failUnrun(input: {
     executionId: string;
@@ -407,7 +418,8 @@ export class ExecutionsRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { executionId: input.executionId },
-          ConditionExpression: 'attribute_not_exists(executionId) OR #status = :queued',
+          ConditionExpression:
+            'attribute_not_exists(executionId) OR (#status = :queued AND workflowId = :workflowId)',
           UpdateExpression:
             'SET ' +
             [
@@ -444,11 +456,12 @@ export class ExecutionsRepository {
   /**
    * Fails an execution whose message SQS moved to the dead-letter queue while nobody held it:
    * RUNNING under the expired lease the caller observed (pass it), or QUEUED and never claimed
-   * (pass undefined). Any other state, a renewed lease included, refuses the write and returns
-   * undefined. The record is marked `deadLetteredAt` so that a redriven message may claim it again.
+   * (pass undefined), and of `workflowId` (the message's). Any other state, a renewed lease or
+   * another workflow's record included, refuses the write and returns undefined. The record is marked `deadLetteredAt` so that a redriven message may claim it again.
    */
   async failDeadLettered(
     executionId: string,
+    workflowId: string,
     observedLeaseExpiresAt: number | undefined,
     errorMessage: string,
   ): Promise<ExecutionRecord | undefined> {
@@ -459,9 +472,11 @@ export class ExecutionsRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { executionId },
-          ConditionExpression: running
-            ? '#status = :running AND leaseExpiresAt = :observed AND leaseExpiresAt < :now'
-            : '#status = :queued',
+          ConditionExpression:
+            'workflowId = :workflowId AND ' +
+            (running
+              ? '#status = :running AND leaseExpiresAt = :observed AND leaseExpiresAt < :now'
+              : '#status = :queued'),
           UpdateExpression:
             'SET #status = :failed, errorType = :errorType, errorMessage = :errorMessage, finishedAt = :finishedAt, deadLetteredAt = :finishedAt' +
             (running ? ', durationMs = :now - startedMs' : '') +
@@ -469,6 +484,7 @@ export class ExecutionsRepository {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':failed': 'FAILED',
+            ':workflowId': workflowId,
             ':errorType': 'WorkerLost',
             ':errorMessage': boundMessage(errorMessage),
             ':finishedAt': iso(now),
@@ -487,11 +503,21 @@ export class ExecutionsRepository {
   }
 
   /**
-   * Lists executions newest first, filtered by workflow or status and a queuedAt window. The
-   * cursor is the queuedAt of the last item returned.
+   * Lists executions newest first (ties on `queuedAt` broken by `executionId`, descending),
+   * filtered by workflow or status and a queuedAt window. The cursor is the position
+   * (queuedAt, executionId) of the last item returned, so rows that share a millisecond across a
+   * page boundary are neither skipped nor repeated.
    */
   async list(query: ListExecutionsQuery): Promise<ExecutionPage> {
-    const to = query.cursor ? decodeCursor(query.cursor) : query.to;
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const to = after?.queuedAt ?? query.to;
+    /** Before the cursor, or before the exclusive `to`. */
+    const inPage = (item: ExecutionRecord): boolean =>
+      !to ||
+      item.queuedAt < to ||
+      (after?.executionId !== undefined &&
+        item.queuedAt === to &&
+        item.executionId < after.executionId);
     const perPartition = async (
       index: string,
       keyName: string,
@@ -499,6 +525,7 @@ export class ExecutionsRepository {
     ): Promise<ExecutionRecord[]> => {
       const conditions = ['#pk = :pk'];
       const values: Record<string, unknown> = { ':pk': keyValue };
+      // Inclusive upper bound: the cursor's own millisecond may hold rows not yet returned.
       if (query.from && to) {
         conditions.push('queuedAt BETWEEN :from AND :to');
         values[':from'] = query.from;
@@ -507,7 +534,7 @@ export class ExecutionsRepository {
         conditions.push('queuedAt >= :from');
         values[':from'] = query.from;
       } else if (to) {
-        conditions.push('queuedAt < :to');
+        conditions.push('queuedAt <= :to');
         values[':to'] = to;
       }
       const filters: string[] = [];
@@ -517,6 +544,12 @@ export class ExecutionsRepository {
       }
       const items: ExecutionRecord[] = [];
       let ExclusiveStartKey: Record<string, unknown> | undefined;
+      // Reads until a page and one more are in hand and every row sharing the millisecond of
+      // the page's last row is read too (the index orders rows of one millisecond arbitrarily).
+      const more = (): boolean =>
+        !!ExclusiveStartKey &&
+        (items.length <= query.limit ||
+          ExclusiveStartKey.queuedAt === items[query.limit - 1]?.queuedAt);
       do {
         const page = await this.dynamo.send(
           new QueryCommand({
@@ -535,12 +568,9 @@ export class ExecutionsRepository {
             ExclusiveStartKey,
           }),
         );
-        // BETWEEN is inclusive; the upper bound (a cursor) is exclusive.
-        items.push(
-          ...((page.Items ?? []) as ExecutionRecord[]).filter((item) => !to || item.queuedAt < to),
-        );
+        items.push(...((page.Items ?? []) as ExecutionRecord[]).filter(inPage));
         ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey && items.length <= query.limit);
+      } while (more());
       return items;
     };
 
@@ -554,12 +584,12 @@ export class ExecutionsRepository {
       );
       items = pages.flat();
     }
-    items.sort((a, b) => (a.queuedAt < b.queuedAt ? 1 : a.queuedAt > b.queuedAt ? -1 : 0));
+    items.sort(newestFirst);
     const page = items.slice(0, query.limit);
     const last = page.at(-1);
     return {
       items: page,
-      nextCursor: items.length > query.limit && last ? encodeCursor(last.queuedAt) : undefined,
+      nextCursor: items.length > query.limit && last ? encodeCursor(last) : undefined,
     };
   }
 
@@ -664,9 +694,20 @@ export class ExecutionsRepository {
   }
 }
 
-const encodeCursor = (queuedAt: string): string => Buffer.from(queuedAt).toString('base64url');
-function decodeCursor(cursor: string): string {
-  const value = Buffer.from(cursor, 'base64url').toString();
-  if (Number.isNaN(Date.parse(value))) throw new RangeError('cursor is not one this API returned');
-  return value;
+/** Newest queuedAt first; within one millisecond, the greater executionId first. */
+function newestFirst(a: ExecutionRecord, b: ExecutionRecord): number {
+  if (a.queuedAt !== b.queuedAt) return a.queuedAt < b.queuedAt ? 1 : -1;
+  return a.executionId < b.executionId ? 1 : a.executionId > b.executionId ? -1 : 0;
+}
+
+const encodeCursor = (last: ExecutionRecord): string =>
+  Buffer.from(`${last.queuedAt}\n${last.executionId}`).toString('base64url');
+
+/** A cursor this API returned: `queuedAt` and the `executionId` of the last row (older: none). */
+function decodeCursor(cursor: string): { queuedAt: string; executionId?: string } {
+  const [queuedAt = '', executionId] = Buffer.from(cursor, 'base64url').toString().split('\n');
+  if (Number.isNaN(Date.parse(queuedAt))) {
+    throw new RangeError('cursor is not one this API returned');
+  }
+  return { queuedAt, ...(executionId ? { executionId } : {}) };
 }

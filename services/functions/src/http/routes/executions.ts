@@ -33,7 +33,7 @@ const listSchema = z.object({
     .min(1, 'must be an integer from 1 to 200')
     .max(200, 'must be an integer from 1 to 200')
     .default(50),
-  cursor: z.string().min(1).max(200).optional(),
+  cursor: z.string().min(1).max(400).optional(),
 });
 
 const normalize = (value: string | undefined): string | undefined =>
