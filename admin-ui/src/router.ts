@@ -61,6 +61,12 @@ export function createAppRouter(history: RouterHistory, pinia: Pinia) {
         meta: { title: 'Stuck history' },
       },
       {
+        path: '/rollout',
+        name: 'rollout',
+        component: () => import('./views/RolloutView.vue'),
+        meta: { title: 'Rollout' },
+      },
+      {
         path: '/settings',
         name: 'settings',
         component: () => import('./views/SettingsView.vue'),

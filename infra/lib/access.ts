@@ -67,7 +67,8 @@ const PUBLISHER: Partial<Record<TableName, TableAction[]>> = {
 export const ACCESS: Record<Component, ComponentAccess> = {
   // services/worker: consumer (claim, lease, finish, fail unrun: conditional updates; a refused
   // claim reads the record), stuck records, registration and heartbeats, recycle commands, the
-  // blacklist cache, events.
+  // blacklist cache, events, and
+  // its samples for the rollout comparison (heartbeats, recycles, pool exits).
   worker: {
     ...nothing,
     tables: {
@@ -76,6 +77,7 @@ export const ACCESS: Record<Component, ComponentAccess> = {
       Workers: ['PutItem', 'UpdateItem'],
       Blacklist: ['Scan'],
       WorkerCommands: ['Query', 'UpdateItem'],
+      WorkerSamples: ['PutItem'],
       ...PUBLISHER,
     },
     queues: ['consumeWork', 'sendDeadLetter'],
@@ -104,7 +106,8 @@ export const ACCESS: Record<Component, ComponentAccess> = {
   },
   // services/functions http/routes: submit (record + send; FAILED when the send fails),
   // executions, workers (recycle commands, mark a stopped worker, dismiss a lost one), queue
-  // depths, stuck history, blacklist, config.
+  // depths, stuck history, blacklist, config, and the rollout comparison (executions by mode,
+  // worker samples, stuck records).
   adminApi: {
     ...nothing,
     tables: {
@@ -114,6 +117,7 @@ export const ACCESS: Record<Component, ComponentAccess> = {
       Blacklist: ['GetItem', 'Scan', 'PutItem', 'DeleteItem'],
       SystemConfig: ['GetItem', 'PutItem'],
       StuckRecords: ['Query'],
+      WorkerSamples: ['Query'],
       ...PUBLISHER,
     },
     queues: ['sendWork', 'readDepths'],

@@ -242,6 +242,7 @@ export class RuntimeStack extends Stack {
           : []),
       ],
       oldestMessageAlarmSeconds: settings.oldestMessageAlarmSeconds,
+      canarySuccessRateMarginPercent: settings.canarySuccessRateMarginPercent,
     });
 
     // --- Admin app ------------------------------------------------------------------------------

@@ -27,6 +27,11 @@ export interface DeploySettings {
   targetBacklogPerTask: number;
   /** Alarm when the oldest message in the work queue is older than this. */
   oldestMessageAlarmSeconds: number;
+  /**
+   * Alarm when the canary's (thread mode) success rate is below the baseline's (process mode) by
+   * more than this many percentage points over 15 minutes.
+   */
+  canarySuccessRateMarginPercent: number;
   /** Optional e-mail subscribed to the alarm and notification topic. */
   alarmEmail?: string;
   /** Cognito group whose members are admins. */
@@ -183,6 +188,7 @@ export function readSettings(lookup: ContextLookup): DeploySettings {
     heartbeatIntervalSeconds: reader.decimal('heartbeatIntervalSeconds', 0.5, 300, 10),
     targetBacklogPerTask: reader.integer('targetBacklogPerTask', 1, 10_000, 8),
     oldestMessageAlarmSeconds: reader.integer('oldestMessageAlarmSeconds', 60, 1_209_600, 900),
+    canarySuccessRateMarginPercent: reader.decimal('canarySuccessRateMarginPercent', 0, 100, 2),
     alarmEmail: reader.text('alarmEmail', /^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an e-mail address'),
     adminGroup: reader.text(
       'adminGroup',

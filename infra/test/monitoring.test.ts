@@ -12,6 +12,7 @@ import {
   WORKER_MODES,
 } from '@warden/core';
 import { logicalIdPaths, render, synthWarden, type SynthesizedWarden } from './support/synth.js';
+import { workerMetricUses } from './support/worker-metric-uses.js';
 
 type Alarm = {
   AlarmName: string;
@@ -46,6 +47,7 @@ beforeAll(() => {
     canary: true,
     alarmEmail: 'oncall@example.com',
     oldestMessageAlarmSeconds: 600,
+    canarySuccessRateMarginPercent: 3,
   });
   paths = logicalIdPaths(synth.runtime);
   alarms = new Map(
@@ -64,7 +66,7 @@ const alarm = (name: string): Alarm => {
 
 describe('alarms', () => {
   it('every alarm notifies the alerts topic', () => {
-    expect(alarms.size).toBe(8);
+    expect(alarms.size).toBe(9);
     for (const found of alarms.values()) {
       expect(found.AlarmActions.map((action) => render(action, paths))).toEqual(['<Alerts/Topic>']);
     }
@@ -99,6 +101,36 @@ describe('alarms', () => {
       }
     },
   );
+
+  it("canary success rate below the baseline's by more than the canarySuccessRateMarginPercent context", () => {
+    const found = alarm('canary-success-rate');
+    expect(found.Threshold).toBe(3);
+    expect(found.ComparisonOperator).toBe('GreaterThanThreshold');
+    const math = found.Metrics!.find((m) => m.ReturnData !== false)!;
+    const done = (mode: string) => `(FILL(ok_${mode}, 0) + FILL(bad_${mode}, 0))`;
+    expect(math.Expression).toBe(
+      `IF(${done('process')} > 0 AND ${done('thread')} > 0, 100 * FILL(ok_process, 0) / ${done('process')} - 100 * FILL(ok_thread, 0) / ${done('thread')}, 0)`,
+    );
+    const inputs = Object.fromEntries(
+      found.Metrics!.filter((m) => m.MetricStat).map((m) => [m.Id, m.MetricStat!]),
+    );
+    for (const mode of WORKER_MODES) {
+      for (const [id, metricName] of [
+        [`ok_${mode}`, WORKER_METRICS.executionsSucceeded],
+        [`bad_${mode}`, WORKER_METRICS.executionsFailed],
+      ] as const) {
+        expect(inputs[id]).toEqual({
+          Metric: {
+            MetricName: metricName,
+            Namespace: METRICS_NAMESPACE,
+            Dimensions: [{ Name: 'Mode', Value: mode }],
+          },
+          Period: 900,
+          Stat: 'Sum',
+        });
+      }
+    }
+  });
 
   it.each([
     ['worker-silent', CIRCUIT_BREAKER_METRICS.silentWorkers, 'Maximum'],
@@ -179,12 +211,38 @@ describe('dashboard', () => {
     body = render(dashboards[0]!.Properties.DashboardBody, paths);
   });
 
-  it('charts every worker metric for both modes', () => {
+  it('charts every worker metric for both modes, pool-process ones for thread mode', () => {
+    const poolOnly: string[] = [
+      WORKER_METRICS.processRecycles,
+      WORKER_METRICS.processUptimeSeconds,
+      WORKER_METRICS.drainDurationSeconds,
+    ];
     for (const metric of Object.values(WORKER_METRICS)) {
-      if (metric === WORKER_METRICS.executionsStarted) continue; // used inside the rates
       for (const mode of WORKER_MODES) {
-        expect(body).toContain(`"${METRICS_NAMESPACE}","${metric}","Mode","${mode}"`);
+        const line = `"${METRICS_NAMESPACE}","${metric}","Mode","${mode}"`;
+        if (mode === 'process' && poolOnly.includes(metric)) expect(body).not.toContain(line);
+        else expect(body).toContain(line);
       }
+    }
+  });
+
+  it('charts memory per execution and CPU per mode', () => {
+    for (const mode of WORKER_MODES) {
+      expect(body).toContain(
+        `"${METRICS_NAMESPACE}","${WORKER_METRICS.memoryPerExecutionMb}","Mode","${mode}"`,
+      );
+    }
+    expect(body).toContain('Memory per execution (MB, by mode)');
+    expect(body).toContain('"ECS/ContainerInsights","CpuUtilized"');
+    expect(body).toContain('CPU: baseline (process)');
+    expect(body).toContain('CPU: canary (thread)');
+  });
+
+  it('reads only metrics core names, so the worker-emission test covers each of them', () => {
+    const uses = workerMetricUses(synth.runtimeTemplate);
+    expect(uses.length).toBeGreaterThan(0);
+    for (const use of uses) {
+      expect(Object.values(WORKER_METRICS) as string[]).toContain(use.metric);
     }
   });
 

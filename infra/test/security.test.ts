@@ -53,6 +53,8 @@ const EXPECTED: Record<string, string[]> = {
     ...table('StuckRecords', 'PutItem'),
     // register, heartbeat, status
     ...table('Workers', 'PutItem', 'UpdateItem'),
+    // heartbeat, recycle and pool-exit samples for the rollout comparison
+    ...table('WorkerSamples', 'PutItem'),
     // the blacklist cache scans the active entries
     ...table('Blacklist', 'Scan'),
     // recycle commands: list pending, complete
@@ -112,6 +114,8 @@ const EXPECTED: Record<string, string[]> = {
     ...table('SystemConfig', 'GetItem', 'PutItem'),
     // stuck history
     ...table('StuckRecords', 'Query'),
+    // the rollout comparison reads the workers' samples
+    ...table('WorkerSamples', 'Query'),
     ...table('Connections', 'Scan', 'DeleteItem'),
     postToConnections,
     `sqs:SendMessage ${arn('sqs', 'warden-work')}`,

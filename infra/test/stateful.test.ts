@@ -78,7 +78,11 @@ describe('tables (from core TABLES)', () => {
     for (const index of definition.globalIndexes) {
       const deployed = indexes.find((candidate) => candidate.IndexName === index.indexName)!;
       expect(deployed.KeySchema).toEqual(keySchema(index.partitionKey, index.sortKey));
-      expect(deployed.Projection).toEqual({ ProjectionType: 'ALL' });
+      expect(deployed.Projection).toEqual(
+        index.nonKeyAttributes
+          ? { ProjectionType: 'INCLUDE', NonKeyAttributes: index.nonKeyAttributes }
+          : { ProjectionType: 'ALL' },
+      );
     }
 
     // Every key attribute of the table and its indexes is declared with core's type.

@@ -17,6 +17,7 @@ import type {
   QueueSnapshot,
   QueueStatusResponse,
   RecycleResponse,
+  RolloutResponse,
   StopWorkerResponse,
   DismissWorkerResponse,
   StuckHistoryResponse,
@@ -177,6 +178,11 @@ export class ApiClient {
   }
 
   // Circuit breaker ---------------------------------------------------------------------------
+
+  /** Thread mode (canary) against process mode (baseline) over the last `minutes`. */
+  getRollout(minutes: number): Promise<RolloutResponse> {
+    return this.request('GET', '/api/platform/rollout', { query: { minutes } });
+  }
 
   getStuckHistory(hours: number): Promise<StuckHistoryResponse> {
     return this.request('GET', '/api/platform/stuck-history', { query: { hours } });

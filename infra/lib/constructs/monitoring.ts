@@ -31,12 +31,15 @@ export interface MonitoringProps {
   /** Worker services by label (e.g. "baseline (process)"). */
   services: { label: string; service: ecs.FargateService }[];
   oldestMessageAlarmSeconds: number;
+  /** Percentage points the canary's success rate may trail the baseline's before alarming. */
+  canarySuccessRateMarginPercent: number;
 }
 
 /** Thresholds, exported so tests and the runbook quote the same numbers. */
 export const ALARM_THRESHOLDS = {
   stuckRatePercent: 1,
   stuckRatePeriod: Duration.minutes(15),
+  canarySuccessRatePeriod: Duration.minutes(15),
   silentWorkers: 1,
   circuitBreakerTrips: 1,
   processesDrainingTooLong: 1,
@@ -103,6 +106,29 @@ export class Monitoring extends Construct {
         evaluationPeriods: 1,
       });
     }
+    // The canary against the baseline: success rate of finished executions, process minus
+    // thread, in percentage points; 0 unless both modes finished something in the period.
+    const canaryPeriod = ALARM_THRESHOLDS.canarySuccessRatePeriod;
+    const done = (mode: WorkerMode) => `(FILL(ok_${mode}, 0) + FILL(bad_${mode}, 0))`;
+    const rate = (mode: WorkerMode) => `100 * FILL(ok_${mode}, 0) / ${done(mode)}`;
+    const canaryGap = new cloudwatch.MathExpression({
+      expression: `IF(${done('process')} > 0 AND ${done('thread')} > 0, ${rate('process')} - ${rate('thread')}, 0)`,
+      usingMetrics: Object.fromEntries(
+        WORKER_MODES.flatMap((mode) => [
+          [`ok_${mode}`, worker(WORKER_METRICS.executionsSucceeded, mode, 'Sum', canaryPeriod)],
+          [`bad_${mode}`, worker(WORKER_METRICS.executionsFailed, mode, 'Sum', canaryPeriod)],
+        ]),
+      ),
+      period: canaryPeriod,
+      label: 'Success rate, process minus thread (percentage points)',
+    });
+    alarm('canary-success-rate', {
+      metric: canaryGap,
+      alarmDescription: `The canary's (thread mode) success rate is more than ${props.canarySuccessRateMarginPercent} percentage points below the baseline's (process mode) over 15 minutes. See docs/operations.md#canary-success-rate.`,
+      threshold: props.canarySuccessRateMarginPercent,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
     alarm('worker-silent', {
       metric: breaker(CIRCUIT_BREAKER_METRICS.silentWorkers),
       alarmDescription:
@@ -162,6 +188,8 @@ export class Monitoring extends Construct {
       WORKER_MODES.map((mode) =>
         worker(name, mode, statistic).with({ label: `${label ?? name} (${mode})` }),
       );
+    const threadOnly = (name: string, statistic: string, label: string) =>
+      worker(name, 'thread', statistic).with({ label: `${label} (thread)` });
     const containerInsights = (metricName: string, statistic: string) =>
       props.services.map(
         ({ label, service }) =>
@@ -265,6 +293,27 @@ export class Monitoring extends Construct {
       ),
     );
     this.dashboard.addWidgets(
+      graph(
+        'Memory per execution (MB, by mode)',
+        perMode(WORKER_METRICS.memoryPerExecutionMb, 'Average', 'avg per execution'),
+      ),
+      graph(
+        'CPU per mode (container CPU units)',
+        containerInsights('CpuUtilized', 'Average').map((metric) =>
+          metric.with({ label: `CPU: ${metric.label ?? ''}` }),
+        ),
+      ),
+      graph(
+        'Canary success rate vs baseline',
+        [canaryGap.with({ label: 'process minus thread (percentage points)' })],
+        {
+          leftAnnotations: [
+            { value: props.canarySuccessRateMarginPercent, label: 'alarm', color: '#d62728' },
+          ],
+        },
+      ),
+    );
+    this.dashboard.addWidgets(
       graph('Memory per worker (MB)', [
         new cloudwatch.MathExpression({
           expression: `SEARCH('{${METRICS_NAMESPACE},${METRIC_DIMENSIONS.mode},${METRIC_DIMENSIONS.workerId}} MetricName="${WORKER_METRICS.processMemoryMb}"', 'Maximum', 60)`,
@@ -272,16 +321,19 @@ export class Monitoring extends Construct {
           period: MINUTE,
         }),
       ]),
-      graph('Process recycles', perMode(WORKER_METRICS.processRecycles, 'Sum', 'recycles')),
-      graph(
-        'Process uptime at exit (s)',
-        perMode(WORKER_METRICS.processUptimeSeconds, 'Average', 'avg uptime'),
-      ),
+      // Pool processes exist in thread mode only: a process-mode child lives for one execution
+      // (its uptime is the execution's duration) and is never recycled.
+      graph('Pool process recycles (thread)', [
+        threadOnly(WORKER_METRICS.processRecycles, 'Sum', 'recycles'),
+      ]),
+      graph('Pool process uptime at exit (s, thread)', [
+        threadOnly(WORKER_METRICS.processUptimeSeconds, 'Average', 'avg uptime'),
+      ]),
     );
     this.dashboard.addWidgets(
-      graph('Drain duration (s)', [
-        ...perMode(WORKER_METRICS.drainDurationSeconds, 'Average', 'avg'),
-        ...perMode(WORKER_METRICS.drainDurationSeconds, 'Maximum', 'max'),
+      graph('Drain duration (s, thread)', [
+        threadOnly(WORKER_METRICS.drainDurationSeconds, 'Average', 'avg'),
+        threadOnly(WORKER_METRICS.drainDurationSeconds, 'Maximum', 'max'),
       ]),
       graph('Circuit breaker', [
         breaker(CIRCUIT_BREAKER_METRICS.workflowsBlacklisted).with({

@@ -52,7 +52,12 @@ export class WardenTables extends Construct {
         indexName: index.indexName,
         partitionKey: attribute(index.partitionKey),
         sortKey: index.sortKey ? attribute(index.sortKey) : undefined,
-        projectionType: dynamodb.ProjectionType.ALL,
+        ...(index.nonKeyAttributes
+          ? {
+              projectionType: dynamodb.ProjectionType.INCLUDE,
+              nonKeyAttributes: index.nonKeyAttributes,
+            }
+          : { projectionType: dynamodb.ProjectionType.ALL }),
       });
     }
     if (!definition.critical) {

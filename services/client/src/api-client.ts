@@ -16,6 +16,7 @@ import type {
   ExecutionResponse,
   QueueStatusResponse,
   RecycleResponse,
+  RolloutResponse,
   StopWorkerResponse,
   StuckHistoryResponse,
   SubmitExecutionRequest,
@@ -135,6 +136,11 @@ export class WardenClient {
 
   stuckHistory(hours?: number): Promise<StuckHistoryResponse> {
     return this.request('GET', `/api/platform/stuck-history${hours ? `?hours=${hours}` : ''}`);
+  }
+
+  /** Thread mode (canary) against process mode (baseline) over the last `minutes` (default 60). */
+  rollout(minutes?: number): Promise<RolloutResponse> {
+    return this.request('GET', `/api/platform/rollout${minutes ? `?minutes=${minutes}` : ''}`);
   }
 
   listBlacklist(includeRemoved = false): Promise<BlacklistResponse> {

@@ -8,7 +8,9 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 // The domain module alone: the core index would load the AWS SDK into every CLI call.
 import { EXECUTION_STATUSES, isTerminal, type ExecutionRecord } from '@warden/core/domain';
 import { WardenApiError, WardenClient } from './api-client.js';
+import { ROLLOUT_MAX_MINUTES } from '@warden/core/rollout';
 import { ago, details, duration, table } from './format.js';
+import { renderRollout } from './rollout-format.js';
 import { SettingsError, resolveClientSettings } from './settings.js';
 
 interface GlobalOptions {
@@ -466,6 +468,21 @@ export function buildProgram(): Command {
                 ]),
               )
             : `Nothing stuck in the last ${h.hours} h.`,
+      ),
+    );
+
+  program
+    .command('rollout')
+    .description('thread mode (canary) against process mode (baseline), with the verdict')
+    .option(
+      '--minutes <n>',
+      `the window, 1-${ROLLOUT_MAX_MINUTES} (default 60)`,
+      integer('--minutes', 1, ROLLOUT_MAX_MINUTES),
+    )
+    .action(
+      run(
+        (client, options: { minutes?: number }) => client.rollout(options.minutes),
+        renderRollout,
       ),
     );
 

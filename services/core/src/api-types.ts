@@ -13,6 +13,7 @@ import type {
   WorkerRecord,
   WorkflowInfo,
 } from './domain.js';
+import type { RolloutReport } from './rollout.js';
 
 export const API_ERROR_CODES = [
   'UNAUTHENTICATED',
@@ -197,3 +198,6 @@ export interface WorkflowCatalogEntry extends WorkflowInfo {
 export interface WorkflowsResponse {
   workflows: WorkflowCatalogEntry[];
 }
+
+/** GET /api/platform/rollout?minutes=N. */
+export type RolloutResponse = RolloutReport;

@@ -176,6 +176,9 @@ export interface ExecutionRecord {
   collateral?: ExecutionRef[];
   /** A CollateralFailure: the execution that blocked or overflowed the thread. */
   culprit?: ExecutionRef;
+  /** Executor mode and version of the worker that last wrote it (claim, outcome, unrun failure). */
+  mode?: WorkerMode;
+  version?: string;
 }
 
 /** An execution named by another's record: the culprit of a thread, or its neighbours. */
@@ -228,6 +231,30 @@ export interface WorkerRecord {
   capacity: number;
   processes: ProcessSnapshot[];
   workflows: WorkflowInfo[];
+  expiresAt?: number;
+}
+
+/**
+ * One row of a worker's history, kept for the rollout comparison (WorkerSamples table):
+ * `heartbeat` carries the executions in flight and the worker's memory at that moment;
+ * `recycle` and `exit` are a pool process being replaced and ending.
+ */
+export interface WorkerSample {
+  mode: WorkerMode;
+  /** `${at}#${workerId}#${kind}#${seq}`: sorts by time within a mode, unique per row. */
+  sampleKey: string;
+  at: string;
+  workerId: string;
+  version: string;
+  kind: 'heartbeat' | 'recycle' | 'exit';
+  /** heartbeat: executions the worker holds (claimed, not yet recorded). */
+  inFlight?: number;
+  /** heartbeat: PSS of the orchestrator and its processes (RSS where PSS is unreadable). */
+  memoryMb?: number;
+  memoryKind?: 'pss' | 'rss';
+  /** exit: age of the pool process, and its drain (DRAINING or PENDING_KILL to exit) if any. */
+  uptimeSeconds?: number;
+  drainSeconds?: number;
   expiresAt?: number;
 }
 

@@ -12,4 +12,5 @@ export * from './provisioning.js';
 export * from './events/apigateway-transport.js';
 export * from './metrics.js';
 export * from './api-types.js';
+export * from './rollout.js';
 export * from './work-message.js';

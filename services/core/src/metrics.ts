@@ -32,6 +32,11 @@ export const WORKER_METRICS = {
   drainDurationSeconds: 'DrainDurationSeconds',
   /** Resident memory of the worker container's processes, sampled on each heartbeat. */
   processMemoryMb: 'ProcessMemoryMb',
+  /**
+   * That memory divided by the executions in flight, on heartbeats with work in flight: the
+   * rollout's memory criterion, as the rollout comparison computes it from the samples.
+   */
+  memoryPerExecutionMb: 'MemoryPerExecutionMb',
 } as const;
 
 /** Emitted by the circuit-breaker sweep, without dimensions, once per run. */

@@ -55,7 +55,9 @@ export function createTableInput(
               ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' as const }]
               : []),
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: index.nonKeyAttributes
+            ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: index.nonKeyAttributes }
+            : { ProjectionType: 'ALL' as const },
         }))
       : undefined,
   };

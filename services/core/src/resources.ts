@@ -14,6 +14,8 @@ export interface IndexDefinition {
   indexName: string;
   partitionKey: KeyDefinition;
   sortKey?: KeyDefinition;
+  /** Attributes copied into the index besides the keys; absent means all of them. */
+  nonKeyAttributes?: string[];
 }
 
 export interface TableDefinition {
@@ -36,6 +38,7 @@ export const TABLE_NAMES = [
   'WorkerCommands',
   'SystemConfig',
   'Connections',
+  'WorkerSamples',
 ] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
@@ -43,7 +46,18 @@ export const INDEX = {
   executionsByWorkflow: 'byWorkflow',
   executionsByStatus: 'byStatus',
   stuckByTime: 'byTime',
+  executionsByMode: 'byModeFinished',
 } as const;
+
+/** What the rollout comparison reads of an execution; the byModeFinished index holds only these. */
+export const ROLLOUT_EXECUTION_ATTRIBUTES = [
+  'executionId',
+  'status',
+  'errorType',
+  'queueTimeMs',
+  'durationMs',
+  'workerId',
+] as const;
 
 export const TABLES: Record<TableName, TableDefinition> = {
   Executions: {
@@ -59,6 +73,16 @@ export const TABLES: Record<TableName, TableDefinition> = {
         indexName: INDEX.executionsByStatus,
         partitionKey: { name: 'status', type: 'S' },
         sortKey: { name: 'queuedAt', type: 'S' },
+      },
+      {
+        // Sparse: only records a worker stamped with its mode and that have finished (a claim
+        // removes finishedAt, so a retried execution leaves the index until it ends again). The
+        // rollout comparison reads a window of it per mode; projecting only what it reads keeps
+        // a 100,000-execution window to a few MB.
+        indexName: INDEX.executionsByMode,
+        partitionKey: { name: 'mode', type: 'S' },
+        sortKey: { name: 'finishedAt', type: 'S' },
+        nonKeyAttributes: ROLLOUT_EXECUTION_ATTRIBUTES.filter((a) => a !== 'executionId'),
       },
     ],
     ttlAttribute: 'expiresAt',
@@ -113,6 +137,16 @@ export const TABLES: Record<TableName, TableDefinition> = {
   Connections: {
     logicalName: 'Connections',
     partitionKey: { name: 'connectionId', type: 'S' },
+    globalIndexes: [],
+    ttlAttribute: 'expiresAt',
+    critical: false,
+  },
+  WorkerSamples: {
+    // Heartbeat samples (in flight, memory), recycles and pool-process exits, keyed by mode and
+    // time so the rollout comparison reads one window per mode with one query each.
+    logicalName: 'WorkerSamples',
+    partitionKey: { name: 'mode', type: 'S' },
+    sortKey: { name: 'sampleKey', type: 'S' },
     globalIndexes: [],
     ttlAttribute: 'expiresAt',
     critical: false,

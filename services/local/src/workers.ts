@@ -4,6 +4,10 @@
  * environment (USE_THREAD_WORKERS, WORKFLOWS_DIR, CANCEL_GRACE_SECONDS, ...) with the local
  * stack's endpoints, tables and queues over it. Each runs in its own process group, so stopping
  * it can never leave a pool process or execution child behind.
+ *
+ * WARDEN_WORKER_MODES (`process,thread`) runs one worker per entry in that executor mode on the
+ * same queue instead: a local canary beside its baseline, told apart by the banner and the
+ * worker ids.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
@@ -16,6 +20,8 @@ import {
   createRepositories,
   loadWorkerConfig,
   metricMode,
+  WORKER_MODES,
+  type WorkerMode,
 } from '@warden/core';
 import type { Component, LocalContext } from './component.js';
 
@@ -27,6 +33,7 @@ const STOP_MARGIN_MS = 10_000;
 
 interface RunningWorker {
   workerId: string;
+  mode?: WorkerMode;
   child: ChildProcess;
   pid: number;
   exited: Promise<void>;
@@ -45,8 +52,32 @@ export function workerCount(env: NodeJS.ProcessEnv): number {
   return value;
 }
 
+/**
+ * WARDEN_WORKER_MODES: one executor mode per worker to start, e.g. `process,thread`; undefined
+ * when unset. WARDEN_WORKERS, if also set, must agree with the number of entries.
+ */
+export function workerModes(env: NodeJS.ProcessEnv): WorkerMode[] | undefined {
+  const raw = env.WARDEN_WORKER_MODES;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const modes = raw.split(',').map((entry) => entry.trim());
+  const bad = modes.filter((mode) => !(WORKER_MODES as readonly string[]).includes(mode));
+  if (bad.length || modes.length > MAX_WORKERS) {
+    throw new ConfigError([
+      `WARDEN_WORKER_MODES=${JSON.stringify(raw)} is not valid: expected a comma-separated list of 1 to ${MAX_WORKERS} of "process" and "thread", e.g. "process,thread"`,
+    ]);
+  }
+  const count = env.WARDEN_WORKERS;
+  if (count !== undefined && count !== '' && Number(count) !== modes.length) {
+    throw new ConfigError([
+      `WARDEN_WORKERS=${JSON.stringify(count)} disagrees with WARDEN_WORKER_MODES=${JSON.stringify(raw)} (${modes.length} workers): set one of them`,
+    ]);
+  }
+  return modes as WorkerMode[];
+}
+
 export async function startWorkers(context: LocalContext): Promise<Component | undefined> {
-  const count = workerCount(process.env);
+  const modes = workerModes(process.env);
+  const count = modes?.length ?? workerCount(process.env);
   if (count === 0) return undefined;
   const env: NodeJS.ProcessEnv = {
     // Workflows get dummy keys of their own for the emulators, never the worker's (which reach
@@ -59,6 +90,16 @@ export async function startWorkers(context: LocalContext): Promise<Component | u
   // The same validation the worker does, so a bad setting stops `npm start` with its message.
   const config = loadWorkerConfig(env);
   const mode = metricMode(config.useThreadWorkers);
+  /** Each worker's environment and mode: WARDEN_WORKER_MODES sets USE_THREAD_WORKERS per worker. */
+  const envFor = (n: number): { env: NodeJS.ProcessEnv; mode: WorkerMode } => {
+    const own = modes?.[n - 1];
+    if (!own) return { env, mode };
+    return { env: { ...env, USE_THREAD_WORKERS: String(own === 'thread') }, mode: own };
+  };
+  // Each mode's settings are validated too (thread mode checks its pool settings).
+  for (const own of new Set(modes)) {
+    loadWorkerConfig({ ...env, USE_THREAD_WORKERS: String(own === 'thread') });
+  }
   const logger = context.logger.child({ component: 'workers' });
   const clients = createAwsClients({ region: config.region });
   const repos = createRepositories(clients.dynamo, config.tables);
@@ -89,12 +130,14 @@ export async function startWorkers(context: LocalContext): Promise<Component | u
 
   try {
     for (let n = 1; n <= count; n++) {
-      const workerId = config.workerId
+      const own = envFor(n);
+      const base = config.workerId
         ? count > 1
           ? `${config.workerId}-${n}`
           : config.workerId
         : `local-${n}`;
-      workers.push(spawnWorker(workerId, env, metrics));
+      const workerId = modes ? `${base}-${own.mode}` : base;
+      workers.push({ ...spawnWorker(workerId, own.env, metrics), mode: own.mode });
     }
     await Promise.all(workers.map((worker) => waitOnline(worker, repos)));
   } catch (error) {
@@ -119,10 +162,14 @@ export async function startWorkers(context: LocalContext): Promise<Component | u
   return {
     name: 'workers',
     banner: [
-      `  Workers    ${count} × ${mode} mode: ${workers.map((w) => `${w.workerId} (pid ${w.pid})`).join(', ')}`,
+      modes
+        ? `  Workers    ${count}, by WARDEN_WORKER_MODES: ${workers.map((w) => `${w.workerId} (${w.mode === 'thread' ? 'canary: thread' : 'baseline: process'} mode, pid ${w.pid})`).join(', ')}`
+        : `  Workers    ${count} × ${mode} mode: ${workers.map((w) => `${w.workerId} (pid ${w.pid})`).join(', ')}`,
       `  Metrics    ${metricsFile}  (the workers' CloudWatch EMF lines)`,
     ],
-    outputs: { Workers: workers.map((w) => ({ workerId: w.workerId, pid: w.pid, mode })) },
+    outputs: {
+      Workers: workers.map((w) => ({ workerId: w.workerId, pid: w.pid, mode: w.mode ?? mode })),
+    },
     stop: async () => {
       await Promise.all(workers.map(stopOne));
       await new Promise<void>((resolve) => metrics.end(resolve));

@@ -79,7 +79,11 @@ const workerId =
     .slice(0, 100)}-${process.pid}`;
 
 const clients = createAwsClients({ region: config.region });
-const repos = createRepositories(clients.dynamo, config.tables);
+// Every execution record this worker writes carries its mode and version.
+const repos = createRepositories(clients.dynamo, config.tables, undefined, {
+  mode: metricMode(config.useThreadWorkers),
+  version: config.version,
+});
 const publisher = new EventPublisher(
   createEventTransport(config, repos.connections, logger),
   logger,

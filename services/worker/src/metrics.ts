@@ -25,6 +25,7 @@ const UNITS: Record<WorkerMetricName, Unit> = {
   [WORKER_METRICS.processUptimeSeconds]: 'Seconds',
   [WORKER_METRICS.drainDurationSeconds]: 'Seconds',
   [WORKER_METRICS.processMemoryMb]: 'Megabytes',
+  [WORKER_METRICS.memoryPerExecutionMb]: 'Megabytes',
 };
 
 export class WorkerMetrics {

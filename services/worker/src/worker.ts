@@ -17,6 +17,7 @@ import {
   type Repositories,
   type WorkerConfig,
   type WorkerRecord,
+  type WorkerSample,
   type WorkerStatus,
 } from '@warden/core';
 import type { WorkflowCatalog } from './catalog.js';
@@ -165,6 +166,7 @@ export class WorkerRuntime {
           { [WORKER_METRICS.processRecycles]: 1 },
           { pid: event.pid, generation: event.generation, reason: event.reason },
         );
+        this.sample({ kind: 'recycle' });
         return;
       case 'process_exit':
         // Process mode forks one child per execution: their uptime is the execution's duration.
@@ -178,6 +180,11 @@ export class WorkerRuntime {
           },
           { pid: event.pid, generation: event.generation, expected: event.expected },
         );
+        this.sample({
+          kind: 'exit',
+          uptimeSeconds: event.uptimeMs / 1000,
+          ...(event.drainMs !== undefined ? { drainSeconds: event.drainMs / 1000 } : {}),
+        });
         return;
     }
   }
@@ -197,7 +204,9 @@ export class WorkerRuntime {
       const processes = this.executor.snapshot();
       await repos.workers.heartbeat(workerId, processes, this.status);
       this.publish({ type: 'worker_heartbeat', workerId, mode: this.mode, processes });
-      this.emitMemory(processes);
+      const inFlight = this.consumer.inFlight;
+      const memory = this.emitMemory(processes, inFlight);
+      this.sample({ kind: 'heartbeat', inFlight, ...memory });
       void this.deps.taskProtection?.update(this.consumer.inFlight);
       // How long a workflow that blocked a thread keeps a thread to itself follows the breaker.
       const breaker = await repos.systemConfig.get();
@@ -209,18 +218,53 @@ export class WorkerRuntime {
     }
   }
 
-  private emitMemory(processes: ProcessSnapshot[]): void {
+  /**
+   * A row of the worker's history for the rollout comparison (memory per execution, recycles,
+   * uptime, drains). Best effort: a lost sample costs one data point, never an execution.
+   */
+  private sample(
+    input: Pick<
+      WorkerSample,
+      'kind' | 'inFlight' | 'memoryMb' | 'memoryKind' | 'uptimeSeconds' | 'drainSeconds'
+    >,
+  ): void {
+    const { repos, workerId, config, logger } = this.deps;
+    void repos.samples
+      .record({ ...input, mode: this.mode, workerId, version: config.version })
+      .catch((error: unknown) =>
+        logger.warn({ err: error, kind: input.kind }, 'could not write a worker sample'),
+      );
+  }
+
+  /** Emits and returns the worker's memory: the orchestrator's PSS plus its processes'. */
+  private emitMemory(
+    processes: ProcessSnapshot[],
+    inFlight: number,
+  ): {
+    memoryMb: number;
+    memoryKind: 'pss' | 'rss';
+  } {
     const main = readMemory(process.pid);
-    const total = processes.reduce((sum, p) => sum + p.memoryMb, main?.mb ?? 0);
+    const total =
+      Math.round(processes.reduce((sum, p) => sum + p.memoryMb, main?.mb ?? 0) * 10) / 10;
+    const memoryKind = main?.kind ?? 'rss';
     this.deps.metrics.emit(
-      { [WORKER_METRICS.processMemoryMb]: Math.round(total * 10) / 10 },
       {
-        memoryKind: main?.kind ?? 'rss',
+        [WORKER_METRICS.processMemoryMb]: total,
+        // Only with work in flight: an idle worker has no per-execution figure.
+        ...(inFlight > 0
+          ? { [WORKER_METRICS.memoryPerExecutionMb]: Math.round((total / inFlight) * 100) / 100 }
+          : {}),
+      },
+      {
+        memoryKind,
+        inFlight,
         orchestratorMb: main?.mb,
         processes: processes.map((p) => ({ pid: p.pid, state: p.state, memoryMb: p.memoryMb })),
       },
       true,
     );
+    return { memoryMb: total, memoryKind };
   }
 
   private async pollCommands(): Promise<void> {

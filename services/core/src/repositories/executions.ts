@@ -12,8 +12,9 @@ import {
   type ExecutionRef,
   type ExecutionRecord,
   type ExecutionStatus,
+  type WorkerMode,
 } from '../domain.js';
-import { INDEX } from '../resources.js';
+import { INDEX, ROLLOUT_EXECUTION_ATTRIBUTES } from '../resources.js';
 import { DAY_MS, epochSeconds, iso, systemClock, type Clock } from '../time.js';
 import { isConditionFailure } from './dynamo-helpers.js';
 
@@ -76,6 +77,24 @@ export interface FinishInput {
   stack?: string[];
   collateral?: ExecutionRef[];
   culprit?: ExecutionRef;
+}
+
+/** Who writes: a worker stamps every record it writes with its executor mode and version. */
+export interface ExecutionWriter {
+  mode: WorkerMode;
+  version: string;
+}
+
+/** What the rollout comparison reads of one finished execution (the byModeFinished index). */
+export type FinishedExecution = Pick<
+  ExecutionRecord,
+  (typeof ROLLOUT_EXECUTION_ATTRIBUTES)[number]
+> & { finishedAt: string };
+
+export interface FinishedWindowPage {
+  items: FinishedExecution[];
+  /** True when the window held more than the cap and only the newest `cap` were read. */
+  truncated: boolean;
 }
 
 export interface ListExecutionsQuery {
@@ -145,7 +164,22 @@ export class ExecutionsRepository {
     private readonly dynamo: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly clock: Clock = systemClock,
+    private readonly writer?: ExecutionWriter,
   ) {}
+
+  /** SET clauses that stamp the writer's mode and version (none outside a worker). */
+  private writerClauses(): { set: string[]; values: Record<string, unknown> } {
+    if (!this.writer) return { set: [], values: {} };
+    return {
+      set: ['#mode = :mode', 'version = :version'],
+      values: { ':mode': this.writer.mode, ':version': this.writer.version },
+    };
+  }
+
+  /** `#mode` is only named when a writer stamps it (DynamoDB refuses unused names). */
+  private writerNames(): Record<string, string> {
+    return this.writer ? { '#mode': 'mode' } : {};
+  }
 
   async get(executionId: string): Promise<ExecutionRecord | undefined> {
     const result = await this.dynamo.send(
@@ -198,6 +232,7 @@ export class ExecutionsRepository {
    */
   async claim(input: ClaimInput): Promise<ClaimResult> {
     const now = this.clock();
+    const stamp = this.writerClauses();
     try {
       const result = await this.dynamo.send(
         new UpdateCommand({
@@ -208,9 +243,20 @@ export class ExecutionsRepository {
           ConditionExpression:
             'attribute_not_exists(executionId) OR (workflowId = :workflowId AND (#status = :queued OR (#status = :running AND leaseExpiresAt < :now) OR (#status = :running AND leaseOwner = :workerId AND claimToken = :token) OR (#status = :failed AND attribute_exists(deadLetteredAt))))',
           UpdateExpression:
-            'SET #status = :running, claimToken = :token, workflowId = :workflowId, workerId = :workerId, leaseOwner = :workerId, leaseExpiresAt = :lease, attempt = :attempt, startedAt = :startedAt, startedMs = :now, queuedAt = if_not_exists(queuedAt, :queuedAt), timeoutSeconds = :timeout, expiresAt = :expires, #input = if_not_exists(#input, :input) REMOVE errorType, errorMessage, finishedAt, #output, durationMs, pid, threadId, generation, deadLetteredAt',
-          ExpressionAttributeNames: { '#status': 'status', '#input': 'input', '#output': 'output' },
+            'SET ' +
+            [
+              '#status = :running, claimToken = :token, workflowId = :workflowId, workerId = :workerId, leaseOwner = :workerId, leaseExpiresAt = :lease, attempt = :attempt, startedAt = :startedAt, startedMs = :now, queuedAt = if_not_exists(queuedAt, :queuedAt), timeoutSeconds = :timeout, expiresAt = :expires, #input = if_not_exists(#input, :input)',
+              ...stamp.set,
+            ].join(', ') +
+            ' REMOVE errorType, errorMessage, finishedAt, #output, durationMs, pid, threadId, generation, deadLetteredAt',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#input': 'input',
+            '#output': 'output',
+            ...this.writerNames(),
+          },
           ExpressionAttributeValues: {
+            ...stamp.values,
             ':queued': 'QUEUED',
             ':running': 'RUNNING',
             ':failed': 'FAILED',
@@ -311,15 +357,22 @@ export class ExecutionsRepository {
       collateral: input.collateral?.length ? input.collateral.slice(0, 64) : undefined,
       culprit: input.culprit,
     };
-    const set = ['#status = :status', 'finishedAt = :finishedAt', 'durationMs = :now - startedMs'];
+    const stamp = this.writerClauses();
+    const set = [
+      '#status = :status',
+      'finishedAt = :finishedAt',
+      'durationMs = :now - startedMs',
+      ...stamp.set,
+    ];
     const remove = ['leaseExpiresAt'];
-    const names: Record<string, string> = { '#status': 'status' };
+    const names: Record<string, string> = { '#status': 'status', ...this.writerNames() };
     const values: Record<string, unknown> = {
       ':me': workerId,
       ':running': 'RUNNING',
       ':status': input.status,
       ':finishedAt': iso(now),
       ':now': now,
+      ...stamp.values,
     };
     if (input.placement) {
       const placement = placementClauses(input.placement);
@@ -367,6 +420,7 @@ export class ExecutionsRepository {
     input?: unknown;
   }): Promise<boolean> {
     const now = this.clock();
+    const stamp = this.writerClauses();
     try {
       await this.dynamo.send(
         new UpdateCommand({
@@ -375,9 +429,18 @@ export class ExecutionsRepository {
           ConditionExpression:
             'attribute_not_exists(executionId) OR (#status = :queued AND workflowId = :workflowId)',
           UpdateExpression:
-            'SET #status = :failed, workflowId = :workflowId, errorType = :errorType, errorMessage = :errorMessage, finishedAt = :now, queuedAt = if_not_exists(queuedAt, :queuedAt), attempt = :attempt, expiresAt = :expires, #input = if_not_exists(#input, :input)',
-          ExpressionAttributeNames: { '#status': 'status', '#input': 'input' },
+            'SET ' +
+            [
+              '#status = :failed, workflowId = :workflowId, errorType = :errorType, errorMessage = :errorMessage, finishedAt = :now, queuedAt = if_not_exists(queuedAt, :queuedAt), attempt = :attempt, expiresAt = :expires, #input = if_not_exists(#input, :input)',
+              ...stamp.set,
+            ].join(', '),
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#input': 'input',
+            ...this.writerNames(),
+          },
           ExpressionAttributeValues: {
+            ...stamp.values,
             ':queued': 'QUEUED',
             ':failed': 'FAILED',
             ':workflowId': input.workflowId,
@@ -639,6 +702,66 @@ export class ExecutionsRepository {
       if (isConditionFailure(error)) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Executions of one mode that finished in [fromIso, toIso), read from the sparse
+   * byModeFinished index, which projects only the few attributes the comparison needs. The
+   * window is split into `segments` contiguous time slices queried in parallel, so a window of
+   * 100,000 executions costs a few sequential pages per slice rather than dozens in a row. At
+   * most `cap` executions are read (an equal share per slice); `truncated` says when more were
+   * there.
+   */
+  async listFinished(
+    mode: WorkerMode,
+    fromIso: string,
+    toIso: string,
+    options: { cap: number; segments?: number },
+  ): Promise<FinishedWindowPage> {
+    const from = Date.parse(fromIso);
+    const to = Date.parse(toIso);
+    const segments = Math.max(1, Math.min(options.segments ?? 8, Math.ceil((to - from) / 1000)));
+    const bounds = Array.from({ length: segments + 1 }, (_, i) =>
+      i === segments ? toIso : iso(from + Math.floor(((to - from) * i) / segments)),
+    );
+    const perSlice = Math.ceil(options.cap / segments);
+    const slices = await Promise.all(
+      bounds.slice(0, -1).map(async (start, i) => {
+        const end = bounds[i + 1]!;
+        const items: FinishedExecution[] = [];
+        let ExclusiveStartKey: Record<string, unknown> | undefined;
+        let more = false;
+        do {
+          const page = await this.dynamo.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: INDEX.executionsByMode,
+              KeyConditionExpression: '#mode = :mode AND finishedAt BETWEEN :from AND :to',
+              ProjectionExpression: [...ROLLOUT_EXECUTION_ATTRIBUTES, 'finishedAt']
+                .map((a) => `#${a}`)
+                .join(', '),
+              ExpressionAttributeNames: Object.fromEntries([
+                ['#mode', 'mode'],
+                ...[...ROLLOUT_EXECUTION_ATTRIBUTES, 'finishedAt'].map((a) => [`#${a}`, a]),
+              ]),
+              ExpressionAttributeValues: { ':mode': mode, ':from': start, ':to': end },
+              ExclusiveStartKey,
+            }),
+          );
+          // BETWEEN is inclusive; the slice's end belongs to the next slice.
+          items.push(
+            ...((page.Items ?? []) as FinishedExecution[]).filter((item) => item.finishedAt < end),
+          );
+          ExclusiveStartKey = page.LastEvaluatedKey;
+          if (items.length >= perSlice && ExclusiveStartKey) more = true;
+        } while (ExclusiveStartKey && items.length < perSlice);
+        return { items: items.slice(0, perSlice), truncated: more || items.length > perSlice };
+      }),
+    );
+    return {
+      items: slices.flatMap((slice) => slice.items),
+      truncated: slices.some((slice) => slice.truncated),
+    };
   }
 
   /** Executions waiting in the queue that a producer tracked with a QUEUED record. */

@@ -3,10 +3,11 @@ import type { TableName } from '../resources.js';
 import { systemClock, type Clock } from '../time.js';
 import { BlacklistRepository } from './blacklist.js';
 import { ConnectionsRepository } from './connections.js';
-import { ExecutionsRepository } from './executions.js';
+import { ExecutionsRepository, type ExecutionWriter } from './executions.js';
 import { StuckRecordsRepository } from './stuck-records.js';
 import { SystemConfigRepository } from './system-config.js';
 import { WorkerCommandsRepository } from './worker-commands.js';
+import { WorkerSamplesRepository } from './worker-samples.js';
 import { WorkersRepository } from './workers.js';
 
 export * from './blacklist.js';
@@ -15,6 +16,7 @@ export * from './executions.js';
 export * from './stuck-records.js';
 export * from './system-config.js';
 export * from './worker-commands.js';
+export * from './worker-samples.js';
 export * from './workers.js';
 export { isConditionFailure } from './dynamo-helpers.js';
 
@@ -26,20 +28,24 @@ export interface Repositories {
   commands: WorkerCommandsRepository;
   systemConfig: SystemConfigRepository;
   connections: ConnectionsRepository;
+  samples: WorkerSamplesRepository;
 }
 
 export function createRepositories(
   dynamo: DynamoDBDocumentClient,
   tables: Record<TableName, string>,
   clock: Clock = systemClock,
+  /** A worker passes its mode and version: every execution record it writes carries them. */
+  writer?: ExecutionWriter,
 ): Repositories {
   return {
-    executions: new ExecutionsRepository(dynamo, tables.Executions, clock),
+    executions: new ExecutionsRepository(dynamo, tables.Executions, clock, writer),
     stuck: new StuckRecordsRepository(dynamo, tables.StuckRecords, clock),
     blacklist: new BlacklistRepository(dynamo, tables.Blacklist, clock),
     workers: new WorkersRepository(dynamo, tables.Workers, clock),
     commands: new WorkerCommandsRepository(dynamo, tables.WorkerCommands, clock),
     systemConfig: new SystemConfigRepository(dynamo, tables.SystemConfig, clock),
     connections: new ConnectionsRepository(dynamo, tables.Connections, clock),
+    samples: new WorkerSamplesRepository(dynamo, tables.WorkerSamples, clock),
   };
 }

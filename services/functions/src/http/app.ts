@@ -14,6 +14,7 @@ import { blacklistRoutes } from './routes/blacklist.js';
 import { configRoutes } from './routes/config.js';
 import { executionRoutes } from './routes/executions.js';
 import { queueRoutes } from './routes/queue.js';
+import { rolloutRoutes } from './routes/rollout.js';
 import { stuckRoutes } from './routes/stuck.js';
 import { workerRoutes } from './routes/workers.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -91,6 +92,7 @@ export function createAdminApp(
   app.route('/api/platform/stuck-history', stuckRoutes(deps));
   app.route('/api/platform/blacklist', blacklistRoutes(deps));
   app.route('/api/platform/config', configRoutes(deps));
+  app.route('/api/platform/rollout', rolloutRoutes(deps));
   app.route('/api/executions', executionRoutes(deps));
   app.route('/api/workflows', workflowRoutes(deps));
   return app;
