@@ -92,6 +92,13 @@ export const workMessageSchema = z
     workflowId: idSchema,
     input: inputSchema.optional(),
     timeoutSeconds: z.number().positive().max(MAX_TIMEOUT_SECONDS).optional(),
+    /**
+     * Set by the worker when it sends a message again: the attempt this message carries (a retry
+     * after a failure), and the earliest instant (epoch ms) it may run, for backoffs longer than
+     * SQS's 15-minute DelaySeconds ceiling.
+     */
+    attempt: z.number().int().min(1).max(1000).optional(),
+    notBefore: z.number().int().positive().optional(),
   })
   .strict();
 export type WorkMessage = z.infer<typeof workMessageSchema>;
@@ -124,6 +131,55 @@ export interface ExecutionRecord {
   expiresAt?: number;
   /** Set when the sweep failed it because SQS had moved its message to the dead-letter queue. */
   deadLetteredAt?: string;
+  /** The execution this one re-runs (same workflow and input). */
+  rerunOf?: string;
+  /** Each failed attempt's error, oldest first (bounded by the retry policy's attempts). */
+  attemptErrors?: AttemptError[];
+  /** When a retry is due (set while it waits in the queue for its backoff). */
+  retryAt?: string;
+  /** A cancel was asked for while it ran; the worker fires its AbortSignal. */
+  cancelRequestedAt?: string;
+  cancelRequestedBy?: string;
+}
+
+export interface AttemptError {
+  attempt: number;
+  errorType: ErrorType;
+  errorMessage: string;
+  finishedAt: string;
+}
+
+/** Most attempts a retry policy may ask for (it bounds the record's list of attempt errors). */
+export const MAX_RETRY_ATTEMPTS = 10;
+/** SQS DelaySeconds ceiling; longer backoffs wait in hops of at most this. */
+export const MAX_SQS_DELAY_SECONDS = 900;
+
+/**
+ * A workflow's retry policy: up to `attempts` runs in all, the n-th retry waiting
+ * `backoffSeconds * backoffRate^(n-1)`.
+ */
+export interface RetryPolicy {
+  attempts: number;
+  backoffSeconds: number;
+  backoffRate?: number;
+}
+
+/** Seconds to wait before attempt `nextAttempt` (2 for the first retry). */
+export const retryDelaySeconds = (policy: RetryPolicy, nextAttempt: number): number =>
+  Math.round(policy.backoffSeconds * (policy.backoffRate ?? 1) ** Math.max(0, nextAttempt - 2));
+
+/** Error types a retry policy retries. WorkerLost only for idempotent workflows. */
+export function isRetryable(errorType: ErrorType, idempotent: boolean): boolean {
+  if (errorType === 'WorkerLost') return idempotent;
+  return ['WorkflowError', 'ExecutionTimeout', 'OutOfMemory'].includes(errorType);
+}
+
+/** A workflow held: its messages wait in the queue until it is resumed. */
+export interface WorkflowPause {
+  workflowId: string;
+  reason: string;
+  pausedAt: string;
+  pausedBy: string;
 }
 
 export interface RunningExecutionSnapshot {
@@ -152,6 +208,10 @@ export interface WorkflowInfo {
   id: string;
   name: string;
   timeoutSeconds: number;
+  /** Absent: a failed execution is not retried. */
+  retry?: RetryPolicy;
+  /** Safe to run twice: a WorkerLost failure is retried too. */
+  idempotent?: boolean;
 }
 
 export interface WorkerRecord {
@@ -200,9 +260,12 @@ export type CommandStatus = 'PENDING' | 'DONE' | 'REJECTED';
 export interface WorkerCommand {
   workerId: string;
   commandId: string;
-  type: 'recycle';
+  type: 'recycle' | 'cancel';
+  /** For a recycle; 0 for a cancel. */
   pid: number;
   generation: number;
+  /** For a cancel: the execution whose AbortSignal fires. */
+  executionId?: string;
   requestedBy: string;
   requestedAt: string;
   status: CommandStatus;
