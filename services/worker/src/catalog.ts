@@ -6,7 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { WorkflowInfo } from '@warden/core';
+import type { RetryPolicy, WorkflowInfo } from '@warden/core';
 import { checkWorkflowDefinition } from '@warden/workflows';
 
 export interface CatalogEntry {
@@ -14,6 +14,8 @@ export interface CatalogEntry {
   name: string;
   /** The module's own default timeout, if it declares one. */
   timeoutSeconds?: number;
+  retry?: RetryPolicy;
+  idempotent?: boolean;
   file: string;
   moduleUrl: string;
 }
@@ -58,6 +60,8 @@ export class WorkflowCatalog {
         id,
         name: entry.name,
         timeoutSeconds: entry.timeoutSeconds ?? defaultTimeoutSeconds,
+        ...(entry.retry ? { retry: entry.retry } : {}),
+        ...(entry.idempotent ? { idempotent: true } : {}),
       };
     });
   }
@@ -97,7 +101,13 @@ export async function loadWorkflowCatalog(directory: string): Promise<WorkflowCa
       problems.push(`${name}: ${definitionProblems.join('; ')}`);
       continue;
     }
-    const definition = exported as { id: string; name?: string; timeoutSeconds?: number };
+    const definition = exported as {
+      id: string;
+      name?: string;
+      timeoutSeconds?: number;
+      retry?: RetryPolicy;
+      idempotent?: boolean;
+    };
     const earlier = byId.get(definition.id);
     if (earlier) {
       problems.push(`${name}: workflow id "${definition.id}" is already defined by ${earlier}`);
@@ -108,6 +118,18 @@ export async function loadWorkflowCatalog(directory: string): Promise<WorkflowCa
       id: definition.id,
       name: definition.name ?? definition.id,
       timeoutSeconds: definition.timeoutSeconds,
+      ...(definition.retry
+        ? {
+            retry: {
+              attempts: definition.retry.attempts,
+              backoffSeconds: definition.retry.backoffSeconds,
+              ...(definition.retry.backoffRate !== undefined
+                ? { backoffRate: definition.retry.backoffRate }
+                : {}),
+            },
+          }
+        : {}),
+      ...(definition.idempotent ? { idempotent: true } : {}),
       file,
       moduleUrl,
     });
