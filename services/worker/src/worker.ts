@@ -14,6 +14,7 @@ import {
   type Logger,
   type ProcessSnapshot,
   type Repositories,
+  type WorkerCommand,
   type WorkerConfig,
   type WorkerMode,
   type WorkerRecord,
@@ -242,6 +243,27 @@ export class WorkerRuntime {
     );
   }
 
+  /**
+   * A cancel command: fire the execution's AbortSignal. Undefined (asked again at the next poll)
+   * while the record says it runs here but the executor has not been handed it yet.
+   */
+  private async cancel(
+    command: WorkerCommand,
+  ): Promise<{ status: 'DONE' | 'REJECTED'; outcome: string } | undefined> {
+    const executionId = command.executionId ?? '';
+    if (this.executor.cancelExecution(executionId, command.requestedBy)) {
+      return { status: 'DONE', outcome: `AbortSignal fired for ${executionId}` };
+    }
+    const record = await this.deps.repos.executions.get(executionId);
+    if (record?.status === 'RUNNING' && record.leaseOwner === this.deps.workerId) {
+      if (Date.now() - Date.parse(command.requestedAt) < 30_000) return undefined;
+    }
+    return {
+      status: 'REJECTED',
+      outcome: `execution ${executionId} is not running on this worker (${record?.status ?? 'no record'})`,
+    };
+  }
+
   private async pollCommands(): Promise<void> {
     if (this.polling || this.stopping) return;
     this.polling = true;
@@ -251,10 +273,13 @@ export class WorkerRuntime {
         const result =
           command.type === 'recycle'
             ? this.executor.recycle(command.pid, command.generation, command.requestedBy)
-            : {
-                status: 'REJECTED' as const,
-                outcome: `unknown command type ${JSON.stringify(command.type)}`,
-              };
+            : command.type === 'cancel'
+              ? await this.cancel(command)
+              : {
+                  status: 'REJECTED' as const,
+                  outcome: `unknown command type ${JSON.stringify(command.type)}`,
+                };
+        if (!result) continue;
         await withRetry(
           'recording a command outcome',
           () => repos.commands.complete(workerId, command.commandId, result.status, result.outcome),

@@ -121,6 +121,11 @@ export interface Executor {
   checkMemory(): void;
   /** A recycle request for one process, named by pid and generation. */
   recycle(pid: number, generation: number, requestedBy: string): RecycleResult;
+  /**
+   * Fires a running execution's AbortSignal for an operator's cancel; the stuck ladder follows as
+   * for a timeout. False when it does not run here.
+   */
+  cancelExecution(executionId: string, requestedBy: string): boolean;
   /** Terminates every process now; unfinished executions end ABANDONED. */
   stop(): Promise<void>;
 }
