@@ -18,9 +18,6 @@ import {
   type WorkMessage,
 } from '@warden/core';
 
-/** How long a paused workflow's message waits before the worker looks at it again. */
-export const PAUSE_RECHECK_SECONDS = 5;
-
 /**
  * The attempt a delivery runs as: the attempt its body carries (1 when absent) plus the earlier
  * deliveries of this very message (a worker lost while running it).
