@@ -21,12 +21,13 @@ import {
 } from '@aws-sdk/client-sqs';
 import {
   QUEUES,
+  executionIdOf,
   type DeadLetterSummary,
   type DeadLettersResponse,
   type DeleteDeadLettersResponse,
   type RedriveResponse,
 } from '@warden/core';
-import { executionIdOf, peekDeadLetters } from './dead-letters.js';
+import { peekDeadLetters } from './dead-letters.js';
 import type { ControlPlaneDeps } from './deps.js';
 
 /** How long a taken message stays hidden while it is moved or deleted. */
