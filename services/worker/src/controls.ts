@@ -8,9 +8,7 @@
  * count every look at a paused message towards the dead-letter queue's receive limit; a fresh
  * message starts its receive count from zero.
  */
-import { DeleteMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
-  MAX_SQS_DELAY_SECONDS,
   isRetryable,
   retryDelaySeconds,
   type ErrorType,
@@ -41,29 +39,6 @@ export function resendBody(
     ...(notBefore !== undefined ? { notBefore } : {}),
   };
   return JSON.stringify(body);
-}
-
-/**
- * Sends `body` to the queue to reappear after `delaySeconds` (capped at SQS's 900; a longer wait
- * carries `notBefore` in the body and is sent on again when it arrives early), then deletes the
- * message held. A crash between the two leaves two copies of one execution; the conditional claim
- * runs it once.
- */
-export async function resend(
-  sqs: SQSClient,
-  queueUrl: string,
-  receiptHandle: string,
-  body: string,
-  delaySeconds: number,
-): Promise<void> {
-  await sqs.send(
-    new SendMessageCommand({
-      QueueUrl: queueUrl,
-      MessageBody: body,
-      DelaySeconds: Math.max(0, Math.min(MAX_SQS_DELAY_SECONDS, Math.ceil(delaySeconds))),
-    }),
-  );
-  await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
 }
 
 /** When a failed attempt is retried, and after how long; undefined when it is not. */

@@ -12,6 +12,7 @@ import {
   iso,
   workMessageSchema,
   type ErrorType,
+  type WorkMessage,
 } from '@warden/core';
 import type { CatalogEntry, WorkflowCatalog } from './catalog.js';
 
@@ -35,6 +36,8 @@ export type ParsedWork =
       workflow: CatalogEntry;
       input: unknown;
       timeoutSeconds?: number;
+      /** The work as sent, to send again (a paused workflow, a retry). */
+      work: WorkMessage;
     };
 
 export interface ParserOptions {
@@ -123,5 +126,6 @@ export function parseMessage(
     workflow,
     input: work.input,
     timeoutSeconds: work.timeoutSeconds,
+    work,
   };
 }

@@ -112,6 +112,10 @@ export class FakeQueue implements WorkQueue {
     this.script.log.push(`extend ${receiptHandle}`);
   }
 
+  async resend(receiptHandle: string, _body: string, delaySeconds: number): Promise<void> {
+    this.script.log.push(`resend ${receiptHandle} ${delaySeconds}`);
+  }
+
   async deadLetter(body: string, attributes: Record<string, string>): Promise<void> {
     this.script.log.push(`dead-letter ${attributes['warden.executionId']}`);
     this.deadLettered.push({ body, attributes });
@@ -343,7 +347,8 @@ export function harness(options: { capacity?: number } = {}): Harness {
       },
     },
     blacklist: { listActive: async () => blacklist },
-  } as unknown as Pick<Repositories, 'executions' | 'stuck' | 'blacklist'>;
+    pauses: { list: async () => [] },
+  } as unknown as Pick<Repositories, 'executions' | 'stuck' | 'blacklist' | 'pauses'>;
   const consumer = new Consumer({
     config: loadWorkerConfig({
       WARDEN_QUEUE_URL: 'http://127.0.0.1:1/queue/work',
