@@ -16,7 +16,12 @@ export type QueueUse =
   /** GetQueueAttributes on both queues (depths for the admin app). */
   | 'readDepths'
   /** ReceiveMessage on the dead-letter queue with visibility 0: reads, never hides or deletes. */
-  | 'peekDeadLetter';
+  | 'peekDeadLetter'
+  /**
+   * Operators' redrive and delete: ReceiveMessage, ChangeMessageVisibility and DeleteMessage on
+   * the dead-letter queue, and StartMessageMoveTask on it (SQS moves everything back itself).
+   */
+  | 'redriveDeadLetter';
 
 export interface ComponentAccess {
   /** Get, Query, Scan only. */
@@ -59,14 +64,16 @@ const nothing: ComponentAccess = {
 const PUBLISHER_TABLES: TableName[] = ['Connections'];
 
 export const ACCESS: Record<Component, ComponentAccess> = {
-  // services/worker: consumer (claim, lease, finish, fail unrun: conditional updates), stuck
-  // records, registration and heartbeats, recycle commands, the blacklist cache, events.
+  // services/worker: consumer (claim, lease, finish, fail unrun, retry: conditional updates; a
+  // refused claim and a cancel command read the record), stuck records, registration and
+  // heartbeats, recycle and cancel commands, the blacklist and pause caches, events. It sends to
+  // the work queue to make a paused workflow's message wait and to queue a retry.
   worker: {
     ...nothing,
     read: ['Blacklist'],
-    write: ['Executions', 'StuckRecords', 'Workers'],
-    readWrite: ['WorkerCommands', ...PUBLISHER_TABLES],
-    queues: ['consumeWork', 'sendDeadLetter'],
+    write: ['StuckRecords', 'Workers'],
+    readWrite: ['Executions', 'WorkerCommands', ...PUBLISHER_TABLES],
+    queues: ['consumeWork', 'sendWork', 'sendDeadLetter'],
     publishesEvents: true,
     protectsTask: true,
   },
@@ -81,8 +88,9 @@ export const ACCESS: Record<Component, ComponentAccess> = {
     publishesEvents: true,
     notifies: true,
   },
-  // services/functions http/routes: submit (record + send), executions, workers (recycle
-  // commands, mark a stopped worker), queue depths, stuck history, blacklist, config.
+  // services/functions http/routes: submit (record + send), executions (cancel, rerun), workers
+  // (recycle and cancel commands, mark a stopped worker), queue depths, stuck history, blacklist
+  // and pauses (the same table), config, dead letters (list, redrive, delete).
   adminApi: {
     ...nothing,
     read: ['StuckRecords'],
@@ -94,7 +102,7 @@ export const ACCESS: Record<Component, ComponentAccess> = {
       'SystemConfig',
       ...PUBLISHER_TABLES,
     ],
-    queues: ['sendWork', 'readDepths'],
+    queues: ['sendWork', 'readDepths', 'peekDeadLetter', 'redriveDeadLetter'],
     publishesEvents: true,
     stopsTasks: true,
   },

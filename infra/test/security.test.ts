@@ -63,8 +63,9 @@ const expected = (lines: string[]) => [...new Set(lines)].sort();
 
 const EXPECTED: Record<string, string[]> = {
   'Workers/TaskRole': expected([
-    // consumer: claim / renew lease / finish / fail unrun are conditional updates
-    ...write('Executions'),
+    // consumer: claim / renew lease / finish / fail unrun / retry are conditional updates; a
+    // refused claim and a cancel command read the record
+    ...readWrite('Executions'),
     // stuck records for the circuit breaker
     ...write('StuckRecords'),
     // register, heartbeat, status
@@ -79,6 +80,8 @@ const EXPECTED: Record<string, string[]> = {
     `sqs:ReceiveMessage ${arn('sqs', 'warden-work')}`,
     `sqs:DeleteMessage ${arn('sqs', 'warden-work')}`,
     `sqs:ChangeMessageVisibility ${arn('sqs', 'warden-work')}`,
+    // a paused workflow's message is sent back to wait; a failed attempt is queued as a retry
+    `sqs:SendMessage ${arn('sqs', 'warden-work')}`,
     // invalid messages are moved to the dead-letter queue with their reason
     `sqs:SendMessage ${arn('sqs', 'warden-work-dlq')}`,
     // scale-in protection while executions run
@@ -124,6 +127,12 @@ const EXPECTED: Record<string, string[]> = {
     `sqs:SendMessage ${arn('sqs', 'warden-work')}`,
     `sqs:GetQueueAttributes ${arn('sqs', 'warden-work')}`,
     `sqs:GetQueueAttributes ${arn('sqs', 'warden-work-dlq')}`,
+    // dead letters: listed (peek), redriven by id (taken, sent back, deleted) or all at once by
+    // SQS's message move task, and deleted
+    `sqs:ReceiveMessage ${arn('sqs', 'warden-work-dlq')}`,
+    `sqs:ChangeMessageVisibility ${arn('sqs', 'warden-work-dlq')}`,
+    `sqs:DeleteMessage ${arn('sqs', 'warden-work-dlq')}`,
+    `sqs:StartMessageMoveTask ${arn('sqs', 'warden-work-dlq')}`,
     // stop a silent worker's task
     `ecs:StopTask ${clusterTasks} if {ArnEquals: {ecs:cluster: <Workers/Cluster.Arn>}}`,
     ...logs('AdminApi/Handler'),
