@@ -260,6 +260,22 @@ describe('cancel', () => {
     expect(record.durationMs).toBeLessThan(60_000);
   });
 
+  it('runs the stuck ladder when a cancelled workflow ignores its AbortSignal', async () => {
+    const id = await submit('ignore-cancel');
+    await events.next('execution_started', (e) => e.executionId === id);
+    const cancelling = await cp.api<CancelResponse>('POST', `/api/executions/${id}/cancel`);
+    expect(cancelling.body.outcome).toBe('CANCELLING');
+    // Well before its 10 s timeout: the cancel, not the timeout, started the ladder.
+    const stuck = await events.next('execution_stuck', (e) => e.executionId === id, 9_000);
+    expect(stuck.elapsedMs).toBeLessThan(10_000);
+    const record = await waitForTerminal(stack, id);
+    expect(record).toMatchObject({ status: 'FAILED', errorType: 'ExecutionStuck', attempt: 1 });
+    expect(record.errorMessage).toContain('cancelled by local-admin');
+    // A stuck execution is never retried, and its stuck row feeds the circuit breaker.
+    const rows = await stack.repos.stuck.listSince(new Date(Date.now() - 60_000).toISOString());
+    expect(rows.some((row) => row.executionId === id)).toBe(true);
+  });
+
   it('answers 404 for an execution that does not exist', async () => {
     const missing = await cp.api('POST', '/api/executions/no-such-execution/cancel');
     expect(missing.status).toBe(404);
