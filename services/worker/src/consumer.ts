@@ -297,6 +297,16 @@ export class Consumer {
       recorded: false,
       stopRenewal: () => clearInterval(renewal.timer),
     };
+    if (record.cancelRequestedAt) {
+      // Cancelled while an earlier delivery ran, whose worker was then lost: not run again.
+      await this.recorder.complete(flight, {
+        status: 'FAILED',
+        errorType: 'Cancelled',
+        errorMessage: `cancelled by ${record.cancelRequestedBy ?? 'an admin'} while an earlier attempt ran; not run again`,
+        logs: [],
+      });
+      return;
+    }
     this.flights.set(executionId, flight);
     this.publish({
       type: 'queue_changed',

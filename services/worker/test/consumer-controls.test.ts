@@ -56,3 +56,28 @@ describe('waiting messages', () => {
     expect(h.executor.runs).toHaveLength(0);
   });
 });
+
+describe('a cancel whose worker was lost', () => {
+  it('ends the execution CANCELLED on the next delivery instead of running it again', async () => {
+    h.executions.records.set('e4', {
+      executionId: 'e4',
+      workflowId: 'w',
+      status: 'RUNNING',
+      queuedAt: 't',
+      leaseOwner: 'worker-gone',
+      leaseExpiresAt: Date.now() - 1,
+      cancelRequestedAt: 't',
+      cancelRequestedBy: 'ops',
+    });
+    h.consumer.start();
+    const received = message({ workflowId: 'w', executionId: 'e4' }, 2);
+    h.queue.push(received);
+    await tick();
+    expect(h.executor.runs).toHaveLength(0);
+    expect(h.executions.records.get('e4')).toMatchObject({
+      status: 'CANCELLED',
+      errorType: 'Cancelled',
+    });
+    expect(h.script.log.at(-1)).toBe(`delete ${received.ReceiptHandle}`);
+  });
+});
