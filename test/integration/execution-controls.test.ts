@@ -198,6 +198,7 @@ describe('pause and resume', () => {
     const list = await cp.api<PausesResponse>('GET', '/api/platform/workflows/paused');
     expect(list.body.paused.map((p) => p.workflowId)).toEqual(['echo']);
 
+    const resumedAt = Date.now();
     const resumed = await cp.api<PauseResponse>('POST', '/api/platform/workflows/echo/resume');
     expect(resumed.status).toBe(200);
     expect(resumed.body.pause.pausedAt).toBe(paused.body.pause.pausedAt);
@@ -206,6 +207,9 @@ describe('pause and resume', () => {
       expect(record.status).toBe('SUCCESS');
       expect(record.attempt).toBe(1);
     }
+    console.log(
+      `both waiting executions finished ${Date.now() - resumedAt} ms after the resume (recheck 1 s, cache 0 s)`,
+    );
     const notPaused = await cp.api('POST', '/api/platform/workflows/echo/resume');
     expect(notPaused.status).toBe(404);
     expect(notPaused.body.error?.code).toBe('NOT_PAUSED');
@@ -250,11 +254,15 @@ describe('cancel', () => {
   it('cancels a running execution: its AbortSignal fires and it ends CANCELLED', async () => {
     const id = await submit('sleep', { ms: 60_000 });
     await events.next('execution_started', (e) => e.executionId === id);
+    const cancelledAt = Date.now();
     const cancelling = await cp.api<CancelResponse>('POST', `/api/executions/${id}/cancel`);
     expect(cancelling.status).toBe(202);
     expect(cancelling.body.outcome).toBe('CANCELLING');
     expect(cancelling.body.execution.cancelRequestedBy).toBe('local-admin');
     const record = await waitForTerminal(stack, id);
+    console.log(
+      `a running execution was CANCELLED ${Date.now() - cancelledAt} ms after the request (command poll 0.5 s)`,
+    );
     expect(record).toMatchObject({ status: 'CANCELLED', errorType: 'Cancelled' });
     expect(record.errorMessage).toContain('cancelled by local-admin');
     expect(record.durationMs).toBeLessThan(60_000);
