@@ -55,6 +55,18 @@ export function createAppRouter(history: RouterHistory, pinia: Pinia) {
         meta: { title: 'Blacklist' },
       },
       {
+        path: '/workflows',
+        name: 'workflows',
+        component: () => import('./views/WorkflowsView.vue'),
+        meta: { title: 'Workflows' },
+      },
+      {
+        path: '/dead-letters',
+        name: 'dead-letters',
+        component: () => import('./views/DeadLettersView.vue'),
+        meta: { title: 'Dead letters' },
+      },
+      {
         path: '/stuck-history',
         name: 'stuck-history',
         component: () => import('./views/StuckHistoryView.vue'),

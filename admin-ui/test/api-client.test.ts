@@ -30,6 +30,15 @@ describe('the API client', () => {
           ],
         },
         untracked: 4,
+        paused: [
+          {
+            workflowId: 'echo',
+            reason: 'downstream outage',
+            pausedAt: 't0',
+            pausedBy: 'ops',
+            waiting: 3,
+          },
+        ],
       }),
     });
     const client = new ApiClient({ baseUrl: `${api.url}/`, getToken: () => TEST_TOKEN });
@@ -40,6 +49,15 @@ describe('the API client', () => {
       deadLetter: 3,
       untracked: 4,
       queued: [{ executionId: 'e1', workflowId: 'echo', workflowName: 'Echo', queuedAt: 't' }],
+      paused: [
+        {
+          workflowId: 'echo',
+          reason: 'downstream outage',
+          pausedAt: 't0',
+          pausedBy: 'ops',
+          waiting: 3,
+        },
+      ],
     });
     expect(api.requestsTo('GET /api/platform/queue').at(-1)?.headers.authorization).toBe(
       `Bearer ${TEST_TOKEN}`,

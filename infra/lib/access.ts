@@ -16,7 +16,12 @@ export type QueueUse =
   /** GetQueueAttributes on both queues (depths for the admin app). */
   | 'readDepths'
   /** ReceiveMessage on the dead-letter queue with visibility 0: reads, never hides or deletes. */
-  | 'peekDeadLetter';
+  | 'peekDeadLetter'
+  /**
+   * Operators' redrive and delete: ReceiveMessage, ChangeMessageVisibility and DeleteMessage on
+   * the dead-letter queue, and StartMessageMoveTask on it (SQS moves everything back itself).
+   */
+  | 'redriveDeadLetter';
 
 /**
  * The DynamoDB actions Warden's repositories call. Conditional writes need nothing more than the
@@ -65,22 +70,23 @@ const PUBLISHER: Partial<Record<TableName, TableAction[]>> = {
 };
 
 export const ACCESS: Record<Component, ComponentAccess> = {
-  // services/worker: consumer (claim, lease, finish, fail unrun: conditional updates; a refused
-  // claim reads the record), stuck records, registration and heartbeats, recycle commands, the
-  // blacklist cache, events, and
-  // its samples for the rollout comparison (heartbeats, recycles, pool exits).
+  // services/worker: consumer (claim, lease, finish, fail unrun, retry: conditional updates; a
+  // refused claim and a cancel command read the record), stuck records, registration and
+  // heartbeats, recycle and cancel commands, the blacklist and pause caches (the same table),
+  // events, and its samples for the rollout comparison (heartbeats, recycles, pool exits). It
+  // sends to the work queue to make a paused workflow's message wait and to queue a retry.
   worker: {
     ...nothing,
     tables: {
       Executions: ['GetItem', 'UpdateItem'],
       StuckRecords: ['PutItem'],
       Workers: ['PutItem', 'UpdateItem'],
-      Blacklist: ['Scan'],
+      Blacklist: ['GetItem', 'Scan'],
       WorkerCommands: ['Query', 'UpdateItem'],
       WorkerSamples: ['PutItem'],
       ...PUBLISHER,
     },
-    queues: ['consumeWork', 'sendDeadLetter'],
+    queues: ['consumeWork', 'sendWork', 'sendDeadLetter'],
     publishesEvents: true,
     protectsTask: true,
     assumesWorkflowRole: true,
@@ -105,9 +111,10 @@ export const ACCESS: Record<Component, ComponentAccess> = {
     notifies: true,
   },
   // services/functions http/routes: submit (record + send; FAILED when the send fails),
-  // executions, workers (recycle commands, mark a stopped worker, dismiss a lost one), queue
-  // depths, stuck history, blacklist, config, and the rollout comparison (executions by mode,
-  // worker samples, stuck records).
+  // executions (cancel, rerun), workers (recycle and cancel commands, mark a stopped worker,
+  // dismiss a lost one), queue depths, stuck history, blacklist and pauses (the same table),
+  // config, dead letters (list, redrive, delete), and the rollout comparison (executions by
+  // mode, worker samples, stuck records).
   adminApi: {
     ...nothing,
     tables: {
@@ -120,7 +127,7 @@ export const ACCESS: Record<Component, ComponentAccess> = {
       WorkerSamples: ['Query'],
       ...PUBLISHER,
     },
-    queues: ['sendWork', 'readDepths'],
+    queues: ['sendWork', 'readDepths', 'peekDeadLetter', 'redriveDeadLetter'],
     publishesEvents: true,
     stopsTasks: true,
   },

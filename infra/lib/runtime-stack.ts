@@ -307,6 +307,15 @@ export class RuntimeStack extends Stack {
       if (use === 'sendWork') workQueue.grant(grantee, 'sqs:SendMessage');
       if (use === 'sendDeadLetter') deadLetterQueue.grant(grantee, 'sqs:SendMessage');
       if (use === 'peekDeadLetter') deadLetterQueue.grant(grantee, 'sqs:ReceiveMessage');
+      if (use === 'redriveDeadLetter') {
+        deadLetterQueue.grant(
+          grantee,
+          'sqs:ReceiveMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:StartMessageMoveTask',
+        );
+      }
       if (use === 'readDepths') {
         for (const queue of [workQueue, deadLetterQueue]) {
           queue.grant(grantee, 'sqs:GetQueueAttributes');

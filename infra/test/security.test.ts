@@ -46,8 +46,8 @@ const expected = (lines: string[]) => [...new Set(lines)].sort();
 
 const EXPECTED: Record<string, string[]> = {
   'Workers/TaskRole': expected([
-    // consumer: claim / renew lease / finish / fail unrun are conditional updates; a refused
-    // claim reads the record
+    // consumer: claim / renew lease / finish / fail unrun / retry are conditional updates; a
+    // refused claim and a cancel command read the record
     ...table('Executions', 'GetItem', 'UpdateItem'),
     // stuck records for the circuit breaker
     ...table('StuckRecords', 'PutItem'),
@@ -55,8 +55,8 @@ const EXPECTED: Record<string, string[]> = {
     ...table('Workers', 'PutItem', 'UpdateItem'),
     // heartbeat, recycle and pool-exit samples for the rollout comparison
     ...table('WorkerSamples', 'PutItem'),
-    // the blacklist cache scans the active entries
-    ...table('Blacklist', 'Scan'),
+    // the blacklist cache scans the active entries; the pause cache reads a workflow's pause
+    ...table('Blacklist', 'GetItem', 'Scan'),
     // recycle commands: list pending, complete
     ...table('WorkerCommands', 'Query', 'UpdateItem'),
     // the event publisher scans connections and deletes vanished ones
@@ -65,6 +65,8 @@ const EXPECTED: Record<string, string[]> = {
     `sqs:ReceiveMessage ${arn('sqs', 'warden-work')}`,
     `sqs:DeleteMessage ${arn('sqs', 'warden-work')}`,
     `sqs:ChangeMessageVisibility ${arn('sqs', 'warden-work')}`,
+    // a paused workflow's message is sent back to wait; a failed attempt is queued as a retry
+    `sqs:SendMessage ${arn('sqs', 'warden-work')}`,
     // invalid messages are moved to the dead-letter queue with their reason
     `sqs:SendMessage ${arn('sqs', 'warden-work-dlq')}`,
     // scale-in protection while executions run
@@ -108,7 +110,7 @@ const EXPECTED: Record<string, string[]> = {
     ...table('Workers', 'GetItem', 'Scan', 'UpdateItem', 'DeleteItem'),
     // recycle commands (a repeated request reads the existing one)
     ...table('WorkerCommands', 'GetItem', 'Query', 'PutItem'),
-    // blacklist list / add / remove (history row, counter reset, delete)
+    // blacklist list / add / remove (history row, counter reset, delete); pause / resume
     ...table('Blacklist', 'GetItem', 'Scan', 'PutItem', 'DeleteItem'),
     // config get / put
     ...table('SystemConfig', 'GetItem', 'PutItem'),
@@ -121,6 +123,12 @@ const EXPECTED: Record<string, string[]> = {
     `sqs:SendMessage ${arn('sqs', 'warden-work')}`,
     `sqs:GetQueueAttributes ${arn('sqs', 'warden-work')}`,
     `sqs:GetQueueAttributes ${arn('sqs', 'warden-work-dlq')}`,
+    // dead letters: listed (peek), redriven by id (taken, sent back, deleted) or all at once by
+    // SQS's message move task, and deleted
+    `sqs:ReceiveMessage ${arn('sqs', 'warden-work-dlq')}`,
+    `sqs:ChangeMessageVisibility ${arn('sqs', 'warden-work-dlq')}`,
+    `sqs:DeleteMessage ${arn('sqs', 'warden-work-dlq')}`,
+    `sqs:StartMessageMoveTask ${arn('sqs', 'warden-work-dlq')}`,
     // stop a silent worker's task
     `ecs:StopTask ${clusterTasks} if {ArnEquals: {ecs:cluster: <Workers/Cluster.Arn>}}`,
     ...logs('AdminApi/Handler'),

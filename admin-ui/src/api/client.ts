@@ -9,15 +9,21 @@ import type {
   BlacklistEntry,
   BlacklistListing,
   BlacklistResponse,
+  BulkActionResponse,
+  CancelResponse,
   ConfigResponse,
+  DeadLettersResponse,
+  DeleteDeadLettersResponse,
   ExecutionFilters,
   ExecutionListResponse,
   ExecutionRecord,
   ExecutionResponse,
+  PausedWorkflowSummary,
   QueueSnapshot,
   QueueStatusResponse,
   RecycleResponse,
   RolloutResponse,
+  RedriveResponse,
   StopWorkerResponse,
   DismissWorkerResponse,
   StuckHistoryResponse,
@@ -174,7 +180,80 @@ export class ApiClient {
           queuedAt,
         }),
       ),
+      paused: body.paused ?? [],
     };
+  }
+
+  // Controls ----------------------------------------------------------------------------------
+
+  async pauseWorkflow(workflowId: string, reason: string): Promise<PausedWorkflowSummary> {
+    const body = await this.request<{ pause: PausedWorkflowSummary }>(
+      'POST',
+      `/api/platform/workflows/${encodeURIComponent(workflowId)}/pause`,
+      { body: { reason } },
+    );
+    return body.pause;
+  }
+
+  async resumeWorkflow(workflowId: string): Promise<PausedWorkflowSummary> {
+    const body = await this.request<{ pause: PausedWorkflowSummary }>(
+      'POST',
+      `/api/platform/workflows/${encodeURIComponent(workflowId)}/resume`,
+      { body: {} },
+    );
+    return body.pause;
+  }
+
+  cancelExecution(executionId: string): Promise<CancelResponse> {
+    return this.request('POST', `/api/executions/${encodeURIComponent(executionId)}/cancel`, {
+      body: {},
+    });
+  }
+
+  async rerunExecution(executionId: string): Promise<ExecutionRecord> {
+    return (
+      await this.request<ExecutionResponse>(
+        'POST',
+        `/api/executions/${encodeURIComponent(executionId)}/rerun`,
+        { body: {} },
+      )
+    ).execution;
+  }
+
+  /** Cancels (or with dryRun only counts) QUEUED and RUNNING executions matching the filter. */
+  bulkCancel(filter: {
+    workflowId?: string;
+    status?: 'QUEUED' | 'RUNNING';
+    from?: string;
+    to?: string;
+    dryRun: boolean;
+  }): Promise<BulkActionResponse> {
+    return this.request('POST', '/api/executions/bulk-cancel', { body: filter });
+  }
+
+  /** Reruns (or with dryRun only counts) FAILED executions matching the filter. */
+  bulkRerun(filter: {
+    workflowId?: string;
+    errorType?: string;
+    from?: string;
+    to?: string;
+    dryRun: boolean;
+  }): Promise<BulkActionResponse> {
+    return this.request('POST', '/api/executions/bulk-rerun', { body: filter });
+  }
+
+  listDeadLetters(): Promise<DeadLettersResponse> {
+    return this.request('GET', '/api/platform/dead-letters');
+  }
+
+  redriveDeadLetters(messageIds: string[] | 'all'): Promise<RedriveResponse> {
+    return this.request('POST', '/api/platform/dead-letters/redrive', {
+      body: messageIds === 'all' ? { all: true } : { messageIds },
+    });
+  }
+
+  deleteDeadLetters(messageIds: string[]): Promise<DeleteDeadLettersResponse> {
+    return this.request('POST', '/api/platform/dead-letters/delete', { body: { messageIds } });
   }
 
   // Circuit breaker ---------------------------------------------------------------------------

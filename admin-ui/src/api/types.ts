@@ -4,6 +4,7 @@
  */
 import type {
   BlacklistEntry,
+  PausedWorkflowSummary,
   WorkerHealth,
   ExecutionStatus,
   WorkerRecord,
@@ -12,6 +13,15 @@ import type {
 
 export type {
   ApiErrorBody,
+  AttemptError,
+  BulkActionResponse,
+  CancelResponse,
+  DeadLetterSummary,
+  DeadLettersResponse,
+  DeleteDeadLettersResponse,
+  PausedWorkflowSummary,
+  RedriveResponse,
+  RetryPolicy,
   BlacklistEntry,
   BlacklistResponse,
   ConfigResponse,
@@ -75,6 +85,8 @@ export interface QueueSnapshot {
   untracked: number;
   /** QUEUED executions submitted through the API. */
   queued: QueuedExecution[];
+  /** Paused workflows: since when, by whom, why, and how much waits. */
+  paused: PausedWorkflowSummary[];
 }
 
 export interface BlacklistListing {

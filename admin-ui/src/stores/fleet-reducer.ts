@@ -35,6 +35,7 @@ export const emptyQueue = (): QueueSnapshot => ({
   deadLetter: 0,
   untracked: 0,
   queued: [],
+  paused: [],
 });
 
 export const emptyFleet = (): FleetState => ({ workers: {}, queue: emptyQueue() });
@@ -191,7 +192,13 @@ export function applyFleetEvent(state: FleetState, event: WardenEvent): ReducerH
       return worker ? {} : { refreshWorkers: true };
     }
     case 'queue_changed': {
-      if (event.change === 'queued' && event.executionId && event.workflowId) {
+      // A deferred message (its workflow is paused) still waits; a redriven one is re-read.
+      if (event.change === 'deferred' || event.change === 'redriven') return { refreshQueue: true };
+      if (
+        (event.change === 'queued' || event.change === 'retry_scheduled') &&
+        event.executionId &&
+        event.workflowId
+      ) {
         if (!state.queue.queued.some((q) => q.executionId === event.executionId)) {
           state.queue.queued.push({
             executionId: event.executionId,

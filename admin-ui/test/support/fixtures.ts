@@ -56,6 +56,7 @@ export function queueResponse(overrides: Partial<QueueStatusResponse> = {}): Que
     deadLetter: { url: 'http://sqs.local/dlq', depth: 0 },
     tracked: { count: 0, executions: [] },
     untracked: 0,
+    paused: [],
     ...overrides,
   };
 }

@@ -9,14 +9,23 @@ import type {
   ApiErrorCode,
   BlacklistEntryResponse,
   BlacklistResponse,
+  BulkActionResponse,
+  BulkCancelRequest,
+  BulkRerunRequest,
+  CancelResponse,
   ConfigResponse,
+  DeadLettersResponse,
+  DeleteDeadLettersResponse,
   ConfigUpdateRequest,
   ExecutionListQuery,
   ExecutionListResponse,
   ExecutionResponse,
+  PauseResponse,
+  PausesResponse,
   QueueStatusResponse,
   RecycleResponse,
   RolloutResponse,
+  RedriveResponse,
   StopWorkerResponse,
   StuckHistoryResponse,
   SubmitExecutionRequest,
@@ -186,5 +195,56 @@ export class WardenClient {
 
   listWorkflows(): Promise<WorkflowsResponse> {
     return this.request('GET', '/api/workflows');
+  }
+
+  /** Holds a workflow: its messages wait (neither run nor fail) until it is resumed. */
+  pauseWorkflow(workflowId: string, reason: string): Promise<PauseResponse> {
+    return this.request('POST', path`/api/platform/workflows/${workflowId}/pause`, { reason });
+  }
+
+  resumeWorkflow(workflowId: string): Promise<PauseResponse> {
+    return this.request('POST', path`/api/platform/workflows/${workflowId}/resume`, {});
+  }
+
+  listPaused(): Promise<PausesResponse> {
+    return this.request('GET', '/api/platform/workflows/paused');
+  }
+
+  cancelExecution(executionId: string): Promise<CancelResponse> {
+    return this.request('POST', path`/api/executions/${executionId}/cancel`, {});
+  }
+
+  rerunExecution(executionId: string, newExecutionId?: string): Promise<ExecutionResponse> {
+    return this.request(
+      'POST',
+      path`/api/executions/${executionId}/rerun`,
+      newExecutionId ? { executionId: newExecutionId } : {},
+    );
+  }
+
+  /** With `dryRun: true`, counts and lists what would be cancelled without acting. */
+  bulkCancel(request: BulkCancelRequest): Promise<BulkActionResponse> {
+    return this.request('POST', '/api/executions/bulk-cancel', request);
+  }
+
+  /** Reruns FAILED executions matching the filter; `dryRun: true` only counts them. */
+  bulkRerun(request: BulkRerunRequest): Promise<BulkActionResponse> {
+    return this.request('POST', '/api/executions/bulk-rerun', request);
+  }
+
+  listDeadLetters(): Promise<DeadLettersResponse> {
+    return this.request('GET', '/api/platform/dead-letters');
+  }
+
+  redriveDeadLetters(messageIds: string[] | 'all'): Promise<RedriveResponse> {
+    return this.request(
+      'POST',
+      '/api/platform/dead-letters/redrive',
+      messageIds === 'all' ? { all: true } : { messageIds },
+    );
+  }
+
+  deleteDeadLetters(messageIds: string[]): Promise<DeleteDeadLettersResponse> {
+    return this.request('POST', '/api/platform/dead-letters/delete', { messageIds });
   }
 }

@@ -6,7 +6,13 @@
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 // The domain module alone: the core index would load the AWS SDK into every CLI call.
-import { EXECUTION_STATUSES, isTerminal, type ExecutionRecord } from '@warden/core/domain';
+import {
+  ERROR_TYPES,
+  EXECUTION_STATUSES,
+  isTerminal,
+  type ExecutionRecord,
+} from '@warden/core/domain';
+import type { BulkActionResponse } from '@warden/core/api-types';
 import { WardenApiError, WardenClient } from './api-client.js';
 import { ROLLOUT_MAX_MINUTES } from '@warden/core/rollout';
 import { ago, details, duration, table } from './format.js';
@@ -105,6 +111,20 @@ function executionDetails(e: ExecutionRecord): string {
     ],
     ['Attempt', e.attempt],
     ['Error', e.errorType ? `${e.errorType}: ${e.errorMessage ?? ''}` : undefined],
+    [
+      'Attempt errors',
+      e.attemptErrors?.length
+        ? e.attemptErrors
+            .map((a) => `#${a.attempt} ${a.errorType}: ${a.errorMessage.slice(0, 80)}`)
+            .join('\n')
+        : undefined,
+    ],
+    ['Retry at', e.retryAt],
+    ['Rerun of', e.rerunOf],
+    [
+      'Cancel asked',
+      e.cancelRequestedAt ? `${e.cancelRequestedAt} by ${e.cancelRequestedBy ?? '?'}` : undefined,
+    ],
     ['Input', e.input !== undefined && e.input !== null ? JSON.stringify(e.input) : undefined],
     ['Output', e.output !== undefined ? JSON.stringify(e.output) : undefined],
     ['Submitted by', e.submittedBy],
@@ -322,6 +342,184 @@ export function buildProgram(): Command {
       ),
     );
 
+  executions
+    .command('cancel <executionId>')
+    .description(
+      'cancel a QUEUED execution (never starts) or a RUNNING one (its AbortSignal fires)',
+    )
+    .action(
+      run(
+        (client, executionId: string) => client.cancelExecution(executionId),
+        ({ execution, outcome }) =>
+          outcome === 'CANCELLED'
+            ? `Cancelled ${execution.executionId}: it had not started and never will`
+            : `Cancelling ${execution.executionId}: its worker fires the AbortSignal; it ends CANCELLED if it stops within the grace period`,
+      ),
+    );
+  executions
+    .command('rerun <executionId>')
+    .description('run a finished execution again: a new execution, same workflow and input')
+    .option('--id <executionId>', 'id of the new execution; generated when absent')
+    .action(
+      run(
+        (client, executionId: string, options: { id?: string }) =>
+          client.rerunExecution(executionId, options.id),
+        ({ execution }) =>
+          `Queued ${execution.executionId} (${execution.workflowId}), a rerun of ${execution.rerunOf ?? '?'}`,
+      ),
+    );
+  const bulkSummary = (verb: string) => (result: BulkActionResponse) => {
+    const more = result.truncated ? ' (more match; run again for the rest)' : '';
+    if (result.dryRun) {
+      return result.matched
+        ? `${result.matched} execution(s) would be ${verb}${more}:\n${result.executionIds.join('\n')}\nRun again with --yes to act.`
+        : 'No executions match.';
+    }
+    return result.results?.length
+      ? table(
+          ['EXECUTION', 'OUTCOME', 'NEW EXECUTION'],
+          result.results.map((r) => [r.executionId, r.outcome, r.newExecutionId ?? '']),
+        ) + more
+      : 'No executions match.';
+  };
+  executions
+    .command('cancel-many')
+    .description('cancel QUEUED and RUNNING executions by filter (counts first; --yes acts)')
+    .option('--workflow <workflowId>', 'only this workflow')
+    .addOption(new Option('--status <status>', 'only this status').choices(['QUEUED', 'RUNNING']))
+    .option('--from <instant>', 'queued at or after (ISO-8601)')
+    .option('--to <instant>', 'queued before (ISO-8601)')
+    .option('--yes', 'act (without it, only count and list what matches)')
+    .action(
+      run(
+        (
+          client,
+          options: {
+            workflow?: string;
+            status?: 'QUEUED' | 'RUNNING';
+            from?: string;
+            to?: string;
+            yes?: boolean;
+          },
+        ) =>
+          client.bulkCancel({
+            workflowId: options.workflow,
+            status: options.status,
+            from: options.from,
+            to: options.to,
+            dryRun: !options.yes,
+          }),
+        bulkSummary('cancelled'),
+      ),
+    );
+  executions
+    .command('rerun-failed')
+    .description('rerun FAILED executions by filter (counts first; --yes acts)')
+    .option('--workflow <workflowId>', 'only this workflow')
+    .addOption(new Option('--error-type <type>', 'only this error type').choices([...ERROR_TYPES]))
+    .option('--from <instant>', 'queued at or after (ISO-8601)')
+    .option('--to <instant>', 'queued before (ISO-8601)')
+    .option('--yes', 'act (without it, only count and list what matches)')
+    .action(
+      run(
+        (
+          client,
+          options: {
+            workflow?: string;
+            errorType?: (typeof ERROR_TYPES)[number];
+            from?: string;
+            to?: string;
+            yes?: boolean;
+          },
+        ) =>
+          client.bulkRerun({
+            workflowId: options.workflow,
+            errorType: options.errorType,
+            from: options.from,
+            to: options.to,
+            dryRun: !options.yes,
+          }),
+        bulkSummary('rerun'),
+      ),
+    );
+
+  program
+    .command('pause <workflowId>')
+    .description('hold a workflow: its executions wait in the queue, neither run nor fail')
+    .requiredOption('--reason <text>', 'why (shown wherever the pause is)')
+    .action(
+      run(
+        (client, workflowId: string, options: { reason: string }) =>
+          client.pauseWorkflow(workflowId, options.reason),
+        ({ pause }) =>
+          `Paused ${pause.workflowId} (${pause.reason}); ${pause.waiting} execution(s) wait. Resume with: warden resume ${pause.workflowId}`,
+      ),
+    );
+  program
+    .command('resume <workflowId>')
+    .description('let a paused workflow run again; what waited runs within seconds')
+    .action(
+      run(
+        (client, workflowId: string) => client.resumeWorkflow(workflowId),
+        ({ pause }) =>
+          `Resumed ${pause.workflowId} (paused since ${pause.pausedAt} by ${pause.pausedBy}); ${pause.waiting} waiting execution(s) run now`,
+      ),
+    );
+
+  const deadLetters = program
+    .command('dead-letters')
+    .description('messages in the dead-letter queue');
+  deadLetters
+    .command('list')
+    .description('each message with its execution, when there is a record')
+    .action(
+      run(
+        (client) => client.listDeadLetters(),
+        ({ messages, depth }) =>
+          messages.length
+            ? table(
+                ['MESSAGE', 'RECEIVES', 'FIRST SENT', 'EXECUTION', 'STATUS', 'BODY'],
+                messages.map((m) => [
+                  m.messageId,
+                  m.receiveCount,
+                  m.firstSentAt ? ago(m.firstSentAt) : '-',
+                  m.executionId ?? '-',
+                  m.status ? `${m.status}${m.errorType ? ` ${m.errorType}` : ''}` : 'no record',
+                  m.bodyPreview.slice(0, 60),
+                ]),
+              ) + `\n${depth} in the queue`
+            : 'The dead-letter queue is empty.',
+      ),
+    );
+  deadLetters
+    .command('redrive [messageIds...]')
+    .description('move messages back to the work queue (or every one, with --all)')
+    .option('--all', 'every message in the dead-letter queue')
+    .action(
+      run(
+        (client, messageIds: string[], options: { all?: boolean }) => {
+          if (Boolean(options.all) === messageIds.length > 0) {
+            throw new UsageError('name message ids or give --all, not both');
+          }
+          return client.redriveDeadLetters(options.all ? 'all' : messageIds);
+        },
+        (r) =>
+          r.method === 'move-task'
+            ? `SQS is moving every message back (move task ${r.taskHandle ?? '?'})`
+            : `Moved ${r.moved.length} message(s) back to the work queue${r.notFound.length ? `; not found: ${r.notFound.join(', ')}` : ''}`,
+      ),
+    );
+  deadLetters
+    .command('delete <messageIds...>')
+    .description('delete messages from the dead-letter queue for good')
+    .action(
+      run(
+        (client, messageIds: string[]) => client.deleteDeadLetters(messageIds),
+        (r) =>
+          `Deleted ${r.deleted.length} message(s)${r.notFound.length ? `; not found: ${r.notFound.join(', ')}` : ''}`,
+      ),
+    );
+
   const blacklist = program.command('blacklist').description('workflows refused everywhere');
   blacklist
     .command('list')
@@ -432,6 +630,17 @@ export function buildProgram(): Command {
               ['Dead letters', q.deadLetter.depth],
               ['Tracked (QUEUED)', q.tracked.count],
               ['Untracked (raw)', q.untracked],
+              [
+                'Paused',
+                q.paused.length
+                  ? q.paused
+                      .map(
+                        (p) =>
+                          `${p.workflowId}: ${p.waiting} waiting, since ${ago(p.pausedAt)} by ${p.pausedBy} (${p.reason})`,
+                      )
+                      .join('\n')
+                  : 'none',
+              ],
             ]),
             q.tracked.executions.length
               ? table(
@@ -495,13 +704,19 @@ export function buildProgram(): Command {
         ({ workflows }) =>
           workflows.length
             ? table(
-                ['WORKFLOW', 'NAME', 'TIMEOUT', 'WORKERS', 'BLACKLISTED'],
+                ['WORKFLOW', 'NAME', 'TIMEOUT', 'RETRY', 'WORKERS', 'BLACKLISTED', 'PAUSED'],
                 workflows.map((w) => [
                   w.id,
                   w.name,
                   `${w.timeoutSeconds} s`,
+                  w.retry
+                    ? `${w.retry.attempts}x, ${w.retry.backoffSeconds} s${w.retry.backoffRate ? ` x${w.retry.backoffRate}` : ''}${w.idempotent ? ', idempotent' : ''}`
+                    : 'none',
                   w.workers,
                   w.blacklisted ? 'yes' : 'no',
+                  w.paused
+                    ? `since ${ago(w.paused.pausedAt)} by ${w.paused.pausedBy}, ${w.paused.waiting} waiting`
+                    : 'no',
                 ]),
               )
             : 'No worker is registered, so no workflow is known.',

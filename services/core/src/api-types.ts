@@ -5,6 +5,7 @@
  */
 import type {
   BlacklistEntry,
+  ErrorType,
   ExecutionRecord,
   ExecutionStatus,
   StuckRecord,
@@ -12,6 +13,7 @@ import type {
   WorkerCommand,
   WorkerRecord,
   WorkflowInfo,
+  WorkflowPause,
 } from './domain.js';
 import type { RolloutReport } from './rollout.js';
 
@@ -36,6 +38,9 @@ export const API_ERROR_CODES = [
   'ALREADY_BLACKLISTED',
   'NOT_BLACKLISTED',
   'ENQUEUE_FAILED',
+  'ALREADY_PAUSED',
+  'NOT_PAUSED',
+  'EXECUTION_FINISHED',
   'INTERNAL',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
@@ -116,6 +121,109 @@ export interface QueueStatusResponse {
    * counts are approximate themselves.
    */
   untracked: number;
+  /** Paused workflows and how many of their executions wait. */
+  paused: PausedWorkflowSummary[];
+}
+
+/** A paused workflow, with the QUEUED executions that wait for it to be resumed. */
+export interface PausedWorkflowSummary extends WorkflowPause {
+  waiting: number;
+}
+
+export interface PauseWorkflowRequest {
+  /** Why (1-500 characters); shown wherever the pause is. */
+  reason: string;
+}
+
+export interface PauseResponse {
+  pause: PausedWorkflowSummary;
+}
+
+export interface PausesResponse {
+  paused: PausedWorkflowSummary[];
+}
+
+export interface CancelResponse {
+  execution: ExecutionRecord;
+  /**
+   * `CANCELLED`: it had not started and never will. `CANCELLING`: it runs; its worker fires the
+   * AbortSignal and records CANCELLED if it stops within the grace period.
+   */
+  outcome: 'CANCELLED' | 'CANCELLING';
+}
+
+/** At most this many executions are acted on by one bulk request. */
+export const MAX_BULK_EXECUTIONS = 500;
+
+export interface BulkCancelRequest {
+  workflowId?: string;
+  /** QUEUED, RUNNING, or both when absent. */
+  status?: 'QUEUED' | 'RUNNING';
+  from?: string;
+  to?: string;
+  /** Count and list what matches without acting. */
+  dryRun?: boolean;
+}
+
+export interface BulkRerunRequest {
+  workflowId?: string;
+  errorType?: ErrorType;
+  from?: string;
+  to?: string;
+  dryRun?: boolean;
+}
+
+export interface BulkActionResponse {
+  dryRun: boolean;
+  /** Executions that match the filter (at most MAX_BULK_EXECUTIONS). */
+  matched: number;
+  executionIds: string[];
+  /** True when more matched than one request acts on. */
+  truncated: boolean;
+  /** Not a dry run: what was done to each (new execution ids for a rerun). */
+  results?: { executionId: string; outcome: string; newExecutionId?: string }[];
+}
+
+export interface DeadLetterSummary {
+  messageId: string;
+  /** The first 500 characters of the body. */
+  bodyPreview: string;
+  receiveCount: number;
+  /** When the message was first sent (to the work queue; SQS keeps it across the move). */
+  firstSentAt?: string;
+  executionId?: string;
+  workflowId?: string;
+  /** The execution record's state, when one exists. */
+  status?: ExecutionStatus;
+  errorType?: ErrorType;
+}
+
+export interface DeadLettersResponse {
+  depth: number;
+  messages: DeadLetterSummary[];
+}
+
+export interface RedriveRequest {
+  messageIds?: string[];
+  all?: boolean;
+}
+
+export interface RedriveResponse {
+  /** `move-task`: SQS's own message move task (AWS); `copy`: receive, send back, delete. */
+  method: 'copy' | 'move-task';
+  moved: string[];
+  /** Ids not found in the dead-letter queue (already moved, deleted, or held by another redrive). */
+  notFound: string[];
+  taskHandle?: string;
+}
+
+export interface DeleteDeadLettersRequest {
+  messageIds: string[];
+}
+
+export interface DeleteDeadLettersResponse {
+  deleted: string[];
+  notFound: string[];
 }
 
 export interface StuckWorkflowSummary {
@@ -169,6 +277,11 @@ export interface SubmitExecutionRequest {
   executionId?: string;
 }
 
+export interface RerunRequest {
+  /** Chosen by the caller to make the request safe to repeat; generated when absent. */
+  executionId?: string;
+}
+
 export interface ExecutionResponse {
   execution: ExecutionRecord;
 }
@@ -193,6 +306,8 @@ export interface WorkflowCatalogEntry extends WorkflowInfo {
   /** Registered workers (not offline) that can run it. */
   workers: number;
   blacklisted: boolean;
+  /** Present while the workflow is paused. */
+  paused?: PausedWorkflowSummary;
 }
 
 export interface WorkflowsResponse {

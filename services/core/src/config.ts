@@ -227,6 +227,8 @@ export interface WorkerConfig extends SharedConfig, QueueConfig, EventsConfig {
    */
   pollWaitSeconds: number;
   blacklistCacheMs: number;
+  /** A paused workflow's message is sent back to wait this long before it is looked at again. */
+  pauseRecheckSeconds: number;
   commandPollMs: number;
   maxInputBytes: number;
   workerId?: string;
@@ -285,6 +287,7 @@ function readWorker(reader: EnvReader): WorkerSettings {
     ),
     pollWaitSeconds: reader.get('WORKER_POLL_WAIT_SECONDS', integer(1, 20), 10),
     blacklistCacheMs: reader.get('BLACKLIST_CACHE_SECONDS', decimal(0, 300), 5) * 1000,
+    pauseRecheckSeconds: reader.get('WORKER_PAUSE_RECHECK_SECONDS', integer(1, 900), 5),
     commandPollMs: reader.get('WORKER_COMMAND_POLL_SECONDS', decimal(0.1, 60), 1) * 1000,
     maxInputBytes: reader.get('MAX_INPUT_BYTES', integer(2, 240 * 1024), 64 * 1024),
     workerId: reader.optional(

@@ -88,9 +88,23 @@ export interface WorkMessage {
   workflowId: string;
   input?: unknown;
   timeoutSeconds?: number;
+  /**
+   * Set by the worker when it sends a message again: the attempt this message carries (a retry
+   * after a failure), and the earliest instant (epoch ms) it may run, for backoffs longer than
+   * SQS's 15-minute DelaySeconds ceiling.
+   */
+  attempt?: number;
+  notBefore?: number;
 }
 
-const WORK_MESSAGE_FIELDS = new Set(['executionId', 'workflowId', 'input', 'timeoutSeconds']);
+const WORK_MESSAGE_FIELDS = new Set([
+  'executionId',
+  'workflowId',
+  'input',
+  'timeoutSeconds',
+  'attempt',
+  'notBefore',
+]);
 const ID_RULE = 'must be 1-128 characters of letters, digits, ".", "_", ":" or "-"';
 
 /**
@@ -125,6 +139,20 @@ export function checkWorkMessage(
   ) {
     problems.push(`timeoutSeconds: must be a number above 0 and at most ${MAX_TIMEOUT_SECONDS}`);
   }
+  const attempt = raw.attempt;
+  if (
+    attempt !== undefined &&
+    (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 1 || attempt > 1000)
+  ) {
+    problems.push('attempt: must be a whole number from 1 to 1000');
+  }
+  const notBefore = raw.notBefore;
+  if (
+    notBefore !== undefined &&
+    (typeof notBefore !== 'number' || !Number.isInteger(notBefore) || notBefore <= 0)
+  ) {
+    problems.push('notBefore: must be a positive whole number (epoch milliseconds)');
+  }
   if ('input' in raw && jsonDepth(raw.input, MAX_INPUT_DEPTH) > MAX_INPUT_DEPTH) {
     problems.push(inputDepthProblem);
   }
@@ -138,6 +166,8 @@ export function checkWorkMessage(
       ...(raw.executionId !== undefined ? { executionId: raw.executionId as string } : {}),
       ...('input' in raw ? { input: raw.input } : {}),
       ...(timeout !== undefined ? { timeoutSeconds: timeout as number } : {}),
+      ...(attempt !== undefined ? { attempt: attempt as number } : {}),
+      ...(notBefore !== undefined ? { notBefore: notBefore as number } : {}),
     },
   };
 }
@@ -179,12 +209,61 @@ export interface ExecutionRecord {
   /** Executor mode and version of the worker that last wrote it (claim, outcome, unrun failure). */
   mode?: WorkerMode;
   version?: string;
+  /** The execution this one re-runs (same workflow and input). */
+  rerunOf?: string;
+  /** Each failed attempt's error, oldest first (bounded by the retry policy's attempts). */
+  attemptErrors?: AttemptError[];
+  /** When a retry is due (set while it waits in the queue for its backoff). */
+  retryAt?: string;
+  /** A cancel was asked for while it ran; the worker fires its AbortSignal. */
+  cancelRequestedAt?: string;
+  cancelRequestedBy?: string;
 }
 
 /** An execution named by another's record: the culprit of a thread, or its neighbours. */
 export interface ExecutionRef {
   executionId: string;
   workflowId: string;
+}
+
+export interface AttemptError {
+  attempt: number;
+  errorType: ErrorType;
+  errorMessage: string;
+  finishedAt: string;
+}
+
+/** Most attempts a retry policy may ask for (it bounds the record's list of attempt errors). */
+export const MAX_RETRY_ATTEMPTS = 10;
+/** SQS DelaySeconds ceiling; longer backoffs wait in hops of at most this. */
+export const MAX_SQS_DELAY_SECONDS = 900;
+
+/**
+ * A workflow's retry policy: up to `attempts` runs in all, the n-th retry waiting
+ * `backoffSeconds * backoffRate^(n-1)`.
+ */
+export interface RetryPolicy {
+  attempts: number;
+  backoffSeconds: number;
+  backoffRate?: number;
+}
+
+/** Seconds to wait before attempt `nextAttempt` (2 for the first retry). */
+export const retryDelaySeconds = (policy: RetryPolicy, nextAttempt: number): number =>
+  Math.round(policy.backoffSeconds * (policy.backoffRate ?? 1) ** Math.max(0, nextAttempt - 2));
+
+/** Error types a retry policy retries. WorkerLost only for idempotent workflows. */
+export function isRetryable(errorType: ErrorType, idempotent: boolean): boolean {
+  if (errorType === 'WorkerLost') return idempotent;
+  return ['WorkflowError', 'ExecutionTimeout', 'OutOfMemory'].includes(errorType);
+}
+
+/** A workflow held: its messages wait in the queue until it is resumed. */
+export interface WorkflowPause {
+  workflowId: string;
+  reason: string;
+  pausedAt: string;
+  pausedBy: string;
 }
 
 export interface RunningExecutionSnapshot {
@@ -213,6 +292,10 @@ export interface WorkflowInfo {
   id: string;
   name: string;
   timeoutSeconds: number;
+  /** Absent: a failed execution is not retried. */
+  retry?: RetryPolicy;
+  /** Safe to run twice: a WorkerLost failure is retried too. */
+  idempotent?: boolean;
 }
 
 export interface WorkerRecord {
@@ -291,9 +374,12 @@ export type CommandStatus = 'PENDING' | 'DONE' | 'REJECTED';
 export interface WorkerCommand {
   workerId: string;
   commandId: string;
-  type: 'recycle';
+  type: 'recycle' | 'cancel';
+  /** For a recycle; 0 for a cancel. */
   pid: number;
   generation: number;
+  /** For a cancel: the execution whose AbortSignal fires. */
+  executionId?: string;
   requestedBy: string;
   requestedAt: string;
   status: CommandStatus;

@@ -32,6 +32,9 @@ export const workMessageSchema = z
     workflowId: idSchema,
     input: inputSchema.optional(),
     timeoutSeconds: z.number().positive().max(MAX_TIMEOUT_SECONDS).optional(),
+    /** Set by the worker on a message it sends again (see WorkMessage). */
+    attempt: z.number().int().min(1).max(1000).optional(),
+    notBefore: z.number().int().positive().optional(),
   })
   .strict();
 

@@ -30,7 +30,7 @@ export function workerLostMessage(record: ExecutionRecord): string {
 }
 
 /** Reads up to DEAD_LETTER_BATCHES batches without hiding them (visibility 0), each message once. */
-async function peekDeadLetters(deps: ControlPlaneDeps): Promise<Message[]> {
+export async function peekDeadLetters(deps: ControlPlaneDeps): Promise<Message[]> {
   const seen = new Map<string, Message>();
   for (let batch = 0; batch < DEAD_LETTER_BATCHES; batch++) {
     const result = await deps.sqs.send(

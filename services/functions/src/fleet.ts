@@ -64,6 +64,8 @@ export function workflowCatalog(
       id: info.id,
       name: info.name,
       timeoutSeconds: info.timeoutSeconds,
+      ...(info.retry ? { retry: info.retry } : {}),
+      ...(info.idempotent ? { idempotent: true } : {}),
       workers: count,
       blacklisted: blacklisted.has(info.id),
     }))

@@ -19,6 +19,7 @@ export async function submitExecution(
   deps: ControlPlaneDeps,
   message: WorkMessage,
   submittedBy: string,
+  options: { rerunOf?: string } = {},
 ): Promise<ExecutionRecord> {
   const { repos, config } = deps;
   const inputBytes =
@@ -67,6 +68,7 @@ export async function submitExecution(
       input: message.input,
       timeoutSeconds: message.timeoutSeconds,
       submittedBy,
+      rerunOf: options.rerunOf,
     });
   } catch (error) {
     if (error instanceof DuplicateExecutionError) {

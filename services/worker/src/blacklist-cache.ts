@@ -5,20 +5,22 @@
  */
 import type { BlacklistEntry, Logger } from '@warden/core';
 
-export class BlacklistCache {
-  private entries = new Map<string, BlacklistEntry>();
+/** Also holds the paused workflows (`WorkflowPause` rows), read the same way. */
+export class BlacklistCache<Entry extends { workflowId: string } = BlacklistEntry> {
+  private entries = new Map<string, Entry>();
   private loadedAt = Number.NEGATIVE_INFINITY;
   private loaded = false;
   private refreshing?: Promise<void>;
 
   constructor(
-    private readonly source: { listActive(): Promise<BlacklistEntry[]> },
+    private readonly source: { listActive(): Promise<Entry[]> },
     private readonly ttlMs: number,
     private readonly logger: Logger,
     private readonly clock: () => number = Date.now,
+    private readonly what = 'the blacklist',
   ) {}
 
-  async get(workflowId: string): Promise<BlacklistEntry | undefined> {
+  async get(workflowId: string): Promise<Entry | undefined> {
     if (this.clock() - this.loadedAt >= this.ttlMs) await this.refresh();
     return this.entries.get(workflowId);
   }
@@ -32,10 +34,7 @@ export class BlacklistCache {
         this.loaded = true;
       } catch (error) {
         if (!this.loaded) throw error;
-        this.logger.warn(
-          { err: error },
-          'could not refresh the blacklist; using the last one read',
-        );
+        this.logger.warn({ err: error }, `could not refresh ${this.what}; using the last one read`);
       } finally {
         this.refreshing = undefined;
       }

@@ -6,7 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { WorkflowInfo } from '@warden/core';
+import type { RetryPolicy, WorkflowInfo } from '@warden/core';
 import { checkWorkflowDefinition } from '@warden/workflows';
 
 export interface CatalogEntry {
@@ -16,6 +16,8 @@ export interface CatalogEntry {
   timeoutSeconds?: number;
   /** `'thread'`: every execution runs alone on a thread (thread mode). */
   isolation?: 'thread';
+  retry?: RetryPolicy;
+  idempotent?: boolean;
   file: string;
   moduleUrl: string;
 }
@@ -60,6 +62,8 @@ export class WorkflowCatalog {
         id,
         name: entry.name,
         timeoutSeconds: entry.timeoutSeconds ?? defaultTimeoutSeconds,
+        ...(entry.retry ? { retry: entry.retry } : {}),
+        ...(entry.idempotent ? { idempotent: true } : {}),
       };
     });
   }
@@ -104,6 +108,8 @@ export async function loadWorkflowCatalog(directory: string): Promise<WorkflowCa
       name?: string;
       timeoutSeconds?: number;
       isolation?: 'thread';
+      retry?: RetryPolicy;
+      idempotent?: boolean;
     };
     const earlier = byId.get(definition.id);
     if (earlier) {
@@ -116,6 +122,18 @@ export async function loadWorkflowCatalog(directory: string): Promise<WorkflowCa
       name: definition.name ?? definition.id,
       timeoutSeconds: definition.timeoutSeconds,
       ...(definition.isolation ? { isolation: definition.isolation } : {}),
+      ...(definition.retry
+        ? {
+            retry: {
+              attempts: definition.retry.attempts,
+              backoffSeconds: definition.retry.backoffSeconds,
+              ...(definition.retry.backoffRate !== undefined
+                ? { backoffRate: definition.retry.backoffRate }
+                : {}),
+            },
+          }
+        : {}),
+      ...(definition.idempotent ? { idempotent: true } : {}),
       file,
       moduleUrl,
     });

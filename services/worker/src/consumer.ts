@@ -16,8 +16,10 @@ import {
   type Repositories,
   type WorkerConfig,
   type WorkerMode,
+  type WorkflowPause,
 } from '@warden/core';
 import { BlacklistCache } from './blacklist-cache.js';
+import { messageAttempt, resendBody } from './controls.js';
 import type { WorkflowCatalog } from './catalog.js';
 import type { ExecutionOutcome, Executor, Placement } from './executors/index.js';
 import { attemptOf, parseMessage, queuedAtOf, type ParsedWork } from './message-parser.js';
@@ -29,7 +31,7 @@ import type { WorkQueue } from './work-queue.js';
 export interface ConsumerDeps {
   config: WorkerConfig;
   queue: WorkQueue;
-  repos: Pick<Repositories, 'executions' | 'stuck' | 'blacklist'>;
+  repos: Pick<Repositories, 'executions' | 'stuck' | 'blacklist' | 'pauses'>;
   executor: Pick<Executor, 'freeSlots' | 'execute'>;
   catalog: Pick<WorkflowCatalog, 'get' | 'ids'>;
   publisher: Pick<EventPublisher, 'publish'>;
@@ -45,6 +47,7 @@ export class Consumer {
   private readonly flights = new Map<string, Flight>();
   private readonly handling = new Set<Promise<void>>();
   private readonly blacklist: BlacklistCache;
+  private readonly pauses: BlacklistCache<WorkflowPause>;
   private readonly recorder: OutcomeRecorder;
   /** Messages received and not yet handed to the executor (they hold capacity). */
   private reserved = 0;
@@ -68,6 +71,14 @@ export class Consumer {
       deps.repos.blacklist,
       deps.config.blacklistCacheMs,
       deps.logger,
+    );
+    // Paused workflows are read like the blacklist, so workers see a pause within its cache time.
+    this.pauses = new BlacklistCache(
+      { listActive: () => deps.repos.pauses.list() },
+      deps.config.blacklistCacheMs,
+      deps.logger,
+      Date.now,
+      'the paused workflows',
     );
     this.recorder = new OutcomeRecorder({
       repos: deps.repos,
@@ -168,7 +179,9 @@ export class Consumer {
         await this.recorder.deadLetter(message, parsed.rejection, queuedAt, attempt);
         return;
       }
-      await this.runMessage(message, parsed, queuedAt, attempt, release, stopKeepAlive);
+      // A message the worker sent again (a retry, a wait) carries its attempt in the body.
+      const runAs = messageAttempt(parsed.work, attempt);
+      await this.runMessage(message, parsed, queuedAt, runAs, release, stopKeepAlive);
     } catch (error) {
       stopKeepAlive();
       if (this.stopped) {
@@ -224,6 +237,7 @@ export class Consumer {
       await this.returnMessage(receiptHandle, 'the worker is stopping');
       return;
     }
+    if (await this.waits(receiptHandle, parsed, attempt, stopKeepAlive)) return;
     const blacklisted = await this.retry(
       'reading the blacklist',
       () => this.blacklist.get(workflow.id),
@@ -277,11 +291,23 @@ export class Consumer {
       workflowId: workflow.id,
       receiptHandle,
       attempt,
+      workflow,
+      work: parsed.work,
       stuck: false,
       done: false,
       recorded: false,
       stopRenewal: () => clearInterval(renewal.timer),
     };
+    if (record.cancelRequestedAt) {
+      // Cancelled while an earlier delivery ran, whose worker was then lost: not run again.
+      await this.recorder.complete(flight, {
+        status: 'FAILED',
+        errorType: 'Cancelled',
+        errorMessage: `cancelled by ${record.cancelRequestedBy ?? 'an admin'} while an earlier attempt ran; not run again`,
+        logs: [],
+      });
+      return;
+    }
     this.flights.set(executionId, flight);
     this.publish({
       type: 'queue_changed',
@@ -382,6 +408,54 @@ export class Consumer {
       ...(outcome.placement ? { placement: outcome.placement } : {}),
       ...(outcome.culprit ? { culprit: outcome.culprit } : {}),
     });
+  }
+
+  /**
+   * Sends a message back to wait, true when it did: one not due yet (a backoff beyond SQS's
+   * 15-minute delay), or one of a paused workflow. Waiting is a fresh message with the same
+   * execution id and attempt, so it neither runs, fails, nor uses up the dead-letter receive count.
+   */
+  private async waits(
+    receiptHandle: string,
+    parsed: Extract<ParsedWork, { ok: true }>,
+    attempt: number,
+    stopKeepAlive: () => void,
+  ): Promise<boolean> {
+    const { queue, config, logger } = this.deps;
+    const { executionId, workflow, work } = parsed;
+    const context = { executionId, workflowId: workflow.id, attempt };
+    const now = Date.now();
+    let delaySeconds: number;
+    let notBefore: number | undefined;
+    let pause: WorkflowPause | undefined;
+    if (work.notBefore !== undefined && work.notBefore > now + 1000) {
+      notBefore = work.notBefore;
+      delaySeconds = (work.notBefore - now) / 1000;
+    } else {
+      pause = await this.retry(
+        'reading the paused workflows',
+        () => this.pauses.get(workflow.id),
+        context,
+      );
+      if (!pause) return false;
+      delaySeconds = config.pauseRecheckSeconds;
+    }
+    stopKeepAlive();
+    await queue.resend(
+      receiptHandle,
+      resendBody(work, executionId, attempt, notBefore),
+      delaySeconds,
+    );
+    if (pause) {
+      this.publish({
+        type: 'queue_changed',
+        change: 'deferred',
+        executionId,
+        workflowId: workflow.id,
+      });
+      logger.debug({ ...context, pausedBy: pause.pausedBy }, 'workflow paused; the message waits');
+    }
+    return true;
   }
 
   private started(flight: Flight, placement: Placement): void {

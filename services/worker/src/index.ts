@@ -12,3 +12,13 @@ export { BlacklistCache } from './blacklist-cache.js';
 export { withRetry, isPermanent } from './retry.js';
 export { workflowEnvironment, WORKFLOW_ENV_BASE, type RunnerCredentials } from './workflow-env.js';
 export { WorkflowCredentials } from './workflow-credentials.js';
+export {
+  WorkerRuntime,
+  type WorkerDeps,
+  type WorkerLifecycleState,
+  type WorkerRuntimeStatus,
+} from './worker.js';
+export { Consumer, type ConsumerDeps } from './consumer.js';
+export { SqsWorkQueue, type WorkQueue } from './work-queue.js';
+export { OutcomeRecorder, type Flight } from './outcome-recorder.js';
+export { parseMessage, type ParsedWork, type Rejection } from './message-parser.js';

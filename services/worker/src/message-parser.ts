@@ -5,7 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
-import { ID_PATTERN, checkWorkMessage, executionIdOf, iso, type ErrorType } from '@warden/core';
+import {
+  ID_PATTERN,
+  checkWorkMessage,
+  executionIdOf,
+  iso,
+  type ErrorType,
+  type WorkMessage,
+} from '@warden/core';
 import type { CatalogEntry, WorkflowCatalog } from './catalog.js';
 
 export const MESSAGE_SHAPE =
@@ -28,6 +35,8 @@ export type ParsedWork =
       workflow: CatalogEntry;
       input: unknown;
       timeoutSeconds?: number;
+      /** The work as sent, to send again (a paused workflow, a retry). */
+      work: WorkMessage;
     };
 
 export interface ParserOptions {
@@ -116,5 +125,6 @@ export function parseMessage(
     workflow,
     input: work.input,
     timeoutSeconds: work.timeoutSeconds,
+    work,
   };
 }

@@ -6,13 +6,17 @@
  */
 import type { Message } from '@aws-sdk/client-sqs';
 import {
+  MAX_SQS_DELAY_SECONDS,
   WORKER_METRICS,
   iso,
   type EventInput,
   type EventPublisher,
   type Logger,
   type Repositories,
+  type RetryPolicy,
+  type WorkMessage,
 } from '@warden/core';
+import { resendBody, retryPlan } from './controls.js';
 import type { ExecutionOutcome, Placement, StuckInfo } from './executors/index.js';
 import type { Rejection } from './message-parser.js';
 import type { WorkerMetrics } from './metrics.js';
@@ -35,6 +39,9 @@ export interface Flight {
   recorded: boolean;
   /** Stops renewing the lease and the message's visibility. */
   stopRenewal(): void;
+  /** Its retry policy, and the work as sent, to queue a retry. */
+  workflow?: { retry?: RetryPolicy; idempotent?: boolean };
+  work?: WorkMessage;
 }
 
 export interface Refusal {
@@ -101,6 +108,7 @@ export class OutcomeRecorder {
           errorType: 'ExecutionStuck',
           errorMessage: info.message,
           logs: info.logs,
+          attempt: flight.attempt,
           ...(placement ? { placement } : {}),
           stack: info.stack,
           collateral: info.collateral,
@@ -144,6 +152,15 @@ export class OutcomeRecorder {
     const { repos, workerId, metrics, logger } = this.deps;
     const context = { executionId: flight.executionId, workflowId: flight.workflowId };
     const placement = outcome.placement ?? flight.placement;
+    if (outcome.status === 'FAILED' && flight.workflow && flight.work) {
+      const plan = retryPlan(flight.workflow, flight.attempt, outcome.errorType);
+      if (plan) return this.retryLater(flight, outcome, plan, flight.work);
+    }
+    // A cancel that the workflow obeyed within the grace period ends CANCELLED, not FAILED.
+    const status =
+      outcome.status === 'FAILED' && outcome.errorType === 'Cancelled'
+        ? 'CANCELLED'
+        : outcome.status;
     const record = await this.retry(
       'recording the outcome',
       () =>
@@ -151,12 +168,13 @@ export class OutcomeRecorder {
           ...(outcome.status === 'SUCCESS'
             ? { status: 'SUCCESS', output: outcome.output, logs: outcome.logs }
             : {
-                status: 'FAILED',
+                status: status === 'CANCELLED' ? 'CANCELLED' : 'FAILED',
                 errorType: outcome.errorType,
                 errorMessage: outcome.errorMessage,
                 logs: outcome.logs,
                 collateral: outcome.collateral,
                 culprit: outcome.culprit,
+                attempt: flight.attempt,
               }),
           ...(placement ? { placement } : {}),
         }),
@@ -176,13 +194,13 @@ export class OutcomeRecorder {
       executionId: flight.executionId,
       workflowId: flight.workflowId,
       workerId,
-      status: outcome.status,
+      status,
       ...(errorType ? { errorType } : {}),
       durationMs: record.durationMs,
     });
     metrics.emit(
       {
-        [outcome.status === 'SUCCESS'
+        [status === 'SUCCESS'
           ? WORKER_METRICS.executionsSucceeded
           : WORKER_METRICS.executionsFailed]: 1,
         ...(record.durationMs !== undefined
@@ -192,8 +210,73 @@ export class OutcomeRecorder {
       { ...context, ...(errorType ? { errorType } : {}) },
     );
     logger.info(
-      { ...context, status: outcome.status, errorType, durationMs: record.durationMs },
+      { ...context, status, errorType, durationMs: record.durationMs },
       'execution finished',
+    );
+  }
+
+  /**
+   * A failed attempt its workflow's policy retries: the record goes back to QUEUED with the
+   * attempt's error kept, then a message for the next attempt is sent with the backoff as its
+   * delay, and only then is the held message deleted. A crash before the send leaves the held
+   * message to reappear (and claim the QUEUED record); a crash after it leaves two messages of
+   * one execution, which the conditional claim runs once.
+   */
+  private async retryLater(
+    flight: Flight,
+    outcome: Extract<ExecutionOutcome, { status: 'FAILED' }>,
+    plan: { nextAttempt: number; delaySeconds: number },
+    work: WorkMessage,
+  ): Promise<void> {
+    const { repos, workerId, logger, queue } = this.deps;
+    const context = {
+      executionId: flight.executionId,
+      workflowId: flight.workflowId,
+      attempt: flight.attempt,
+    };
+    const dueAt = this.now() + plan.delaySeconds * 1000;
+    const record = await this.retry(
+      'queueing a retry',
+      () =>
+        repos.executions.requeueForRetry(flight.executionId, workerId, {
+          failedAttempt: flight.attempt,
+          errorType: outcome.errorType,
+          errorMessage: outcome.errorMessage,
+          retryAt: iso(dueAt),
+          logs: outcome.logs,
+          ...((outcome.placement ?? flight.placement)
+            ? { placement: outcome.placement ?? flight.placement }
+            : {}),
+        }),
+      context,
+    );
+    flight.recorded = true;
+    flight.stopRenewal();
+    if (!record) {
+      logger.warn(context, 'the lease was lost before the retry could be recorded; discarded');
+      return;
+    }
+    // Beyond SQS's 900-second delay the body carries when it is due; an early arrival waits again.
+    const notBefore = plan.delaySeconds > MAX_SQS_DELAY_SECONDS ? dueAt : undefined;
+    await queue.resend(
+      flight.receiptHandle,
+      resendBody(work, flight.executionId, plan.nextAttempt, notBefore),
+      plan.delaySeconds,
+    );
+    this.publish({
+      type: 'queue_changed',
+      change: 'retry_scheduled',
+      executionId: flight.executionId,
+      workflowId: flight.workflowId,
+    });
+    logger.info(
+      {
+        ...context,
+        errorType: outcome.errorType,
+        nextAttempt: plan.nextAttempt,
+        retryAt: iso(dueAt),
+      },
+      'attempt failed; retry queued',
     );
   }
 

@@ -11,7 +11,7 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Logger, WorkerConfig } from '@warden/core';
+import { MAX_SQS_DELAY_SECONDS, type Logger, type WorkerConfig } from '@warden/core';
 import { isPermanent, withRetry } from './retry.js';
 
 /** SQS's longest visibility timeout (12 hours). */
@@ -31,6 +31,12 @@ export interface WorkQueue {
   delay(receiptHandle: string, seconds: number, executionId?: string): Promise<void>;
   /** Pushes a message's reappearance one visibility timeout away; one try, throws on failure. */
   extend(receiptHandle: string): Promise<void>;
+  /**
+   * Sends `body` to the work queue to reappear after `delaySeconds` (at most SQS's 900), then
+   * deletes the message held: a fresh message, so waiting uses up none of the receive count
+   * that sends a message to the dead-letter queue. Retried, throws.
+   */
+  resend(receiptHandle: string, body: string, delaySeconds: number): Promise<void>;
   /** Sends a copy of a message to the dead-letter queue with attributes; retried, throws. */
   deadLetter(body: string, attributes: Record<string, string>): Promise<void>;
   /** Stops every retry (the shutdown deadline has come). */
@@ -123,6 +129,20 @@ export class SqsWorkQueue implements WorkQueue {
         VisibilityTimeout: config.visibilityTimeoutSeconds,
       }),
     );
+  }
+
+  async resend(receiptHandle: string, body: string, delaySeconds: number): Promise<void> {
+    const { sqs, config } = this.options;
+    await this.retry('sending a message back to wait', () =>
+      sqs.send(
+        new SendMessageCommand({
+          QueueUrl: config.queueUrl,
+          MessageBody: body,
+          DelaySeconds: Math.max(0, Math.min(MAX_SQS_DELAY_SECONDS, Math.ceil(delaySeconds))),
+        }),
+      ),
+    );
+    await this.delete(receiptHandle);
   }
 
   async deadLetter(body: string, attributes: Record<string, string>): Promise<void> {

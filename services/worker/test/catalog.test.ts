@@ -13,6 +13,7 @@ describe('workflow catalog', () => {
       'echo',
       'env-report',
       'fail',
+      'flaky',
       'ignore-cancel',
       'memory-hog',
       'noop',
@@ -25,6 +26,13 @@ describe('workflow catalog', () => {
       id: 'echo',
       name: 'Echo',
       timeoutSeconds: 30,
+    });
+    // A retry policy is registered with the catalog, so the API and the app can show it.
+    expect(catalog.info(300).find((w) => w.id === 'flaky')).toEqual({
+      id: 'flaky',
+      name: 'Flaky (retried)',
+      timeoutSeconds: 30,
+      retry: { attempts: 3, backoffSeconds: 1, backoffRate: 2 },
     });
   });
 

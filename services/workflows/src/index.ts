@@ -5,7 +5,14 @@
  * the right shape works, so an operator can drop a file in without a build.
  */
 import { fileURLToPath } from 'node:url';
-import { ID_PATTERN, MAX_TIMEOUT_SECONDS } from '@warden/core';
+import {
+  ID_PATTERN,
+  MAX_RETRY_ATTEMPTS,
+  MAX_TIMEOUT_SECONDS,
+  type RetryPolicy,
+} from '@warden/core';
+
+export type { RetryPolicy } from '@warden/core';
 
 /** What a workflow's `run` receives besides its input. */
 export interface WorkflowContext {
@@ -13,7 +20,7 @@ export interface WorkflowContext {
   signal: AbortSignal;
   executionId: string;
   workflowId: string;
-  /** 1 on the first delivery; higher when the message came back after a lost worker. */
+  /** 1 on the first run; higher on a retry (retry policy) or after a lost worker. */
   attempt: number;
   /** Adds a line to the execution's log (the last lines are kept on its record). */
   log(...args: unknown[]): void;
@@ -30,14 +37,52 @@ export interface WorkflowDefinition<Input = unknown, Output = unknown> {
    * that may block its event loop or use a lot of heap). By default executions share warm threads.
    */
   isolation?: 'thread';
+  /**
+   * Retry a failed run (WorkflowError, ExecutionTimeout, OutOfMemory) through the queue: at most
+   * `attempts` runs in all, waiting `backoffSeconds * backoffRate^(n-1)` before the n-th retry.
+   * Absent: no retry. A stuck or cancelled execution is never retried.
+   */
+  retry?: RetryPolicy;
+  /** Safe to run twice: a run lost with its process (WorkerLost) is retried too. */
+  idempotent?: boolean;
   run(input: Input, context: WorkflowContext): Promise<Output> | Output;
+}
+
+/** Problems with a retry policy, empty when it is usable. */
+function checkRetry(retry: unknown): string[] {
+  if (retry === undefined) return [];
+  const accepted = `expected { attempts: integer 1-${MAX_RETRY_ATTEMPTS}, backoffSeconds: number 0-43200, backoffRate?: number 1-10 }`;
+  if (typeof retry !== 'object' || retry === null) return [`retry is not valid: ${accepted}`];
+  const { attempts, backoffSeconds, backoffRate, ...rest } = retry as Record<string, unknown>;
+  const problems: string[] = [];
+  if (
+    typeof attempts !== 'number' ||
+    !Number.isInteger(attempts) ||
+    attempts < 1 ||
+    attempts > MAX_RETRY_ATTEMPTS
+  ) {
+    problems.push(`retry.attempts ${JSON.stringify(attempts)} is not valid: ${accepted}`);
+  }
+  if (typeof backoffSeconds !== 'number' || !(backoffSeconds >= 0) || backoffSeconds > 43_200) {
+    problems.push(
+      `retry.backoffSeconds ${JSON.stringify(backoffSeconds)} is not valid: ${accepted}`,
+    );
+  }
+  if (
+    backoffRate !== undefined &&
+    (typeof backoffRate !== 'number' || !(backoffRate >= 1) || backoffRate > 10)
+  ) {
+    problems.push(`retry.backoffRate ${JSON.stringify(backoffRate)} is not valid: ${accepted}`);
+  }
+  for (const key of Object.keys(rest)) problems.push(`retry.${key} is not accepted: ${accepted}`);
+  return problems;
 }
 
 /** Problems with a module's default export, empty when it is a usable workflow. */
 export function checkWorkflowDefinition(value: unknown): string[] {
   if (typeof value !== 'object' || value === null) {
     return [
-      "the default export must be an object { id, name?, timeoutSeconds?, isolation?: 'thread', run(input, ctx) }",
+      "the default export must be an object { id, name?, timeoutSeconds?, isolation?: 'thread', retry?, idempotent?, run(input, ctx) }",
     ];
   }
   const candidate = value as Record<string, unknown>;
@@ -64,6 +109,10 @@ export function checkWorkflowDefinition(value: unknown): string[] {
     problems.push(
       `isolation ${JSON.stringify(candidate.isolation)} is not valid: expected 'thread' or nothing`,
     );
+  }
+  problems.push(...checkRetry(candidate.retry));
+  if (candidate.idempotent !== undefined && typeof candidate.idempotent !== 'boolean') {
+    problems.push('idempotent must be true or false when given');
   }
   if (typeof candidate.run !== 'function') problems.push('run must be a function (input, ctx)');
   return problems;

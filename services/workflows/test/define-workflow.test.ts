@@ -36,7 +36,7 @@ describe('defineWorkflow', () => {
       'run must be a function (input, ctx)',
     ]);
     expect(checkWorkflowDefinition(null)).toEqual([
-      "the default export must be an object { id, name?, timeoutSeconds?, isolation?: 'thread', run(input, ctx) }",
+      "the default export must be an object { id, name?, timeoutSeconds?, isolation?: 'thread', retry?, idempotent?, run(input, ctx) }",
     ]);
   });
 
@@ -45,6 +45,35 @@ describe('defineWorkflow', () => {
     expect(alone.isolation).toBe('thread');
     expect(checkWorkflowDefinition({ id: 'x', isolation: 'process', run: () => 1 })).toEqual([
       `isolation "process" is not valid: expected 'thread' or nothing`,
+    ]);
+  });
+
+  it('types a retry policy and names what is wrong with a bad one', () => {
+    const workflow = defineWorkflow({
+      id: 'retried',
+      retry: { attempts: 3, backoffSeconds: 5, backoffRate: 2 },
+      idempotent: true,
+      run: () => 'ok',
+    });
+    expectTypeOf(workflow.retry).toEqualTypeOf<
+      { attempts: number; backoffSeconds: number; backoffRate?: number } | undefined
+    >();
+    expect(
+      checkWorkflowDefinition({
+        id: 'bad-retry',
+        retry: { attempts: 0, backoffSeconds: -1, backoffRate: 0.5, delay: 1 },
+        idempotent: 'yes',
+        run: () => 1,
+      }),
+    ).toEqual([
+      expect.stringContaining('retry.attempts 0 is not valid'),
+      expect.stringContaining('retry.backoffSeconds -1 is not valid'),
+      expect.stringContaining('retry.backoffRate 0.5 is not valid'),
+      expect.stringContaining('retry.delay is not accepted'),
+      'idempotent must be true or false when given',
+    ]);
+    expect(checkWorkflowDefinition({ id: 'x', retry: 3, run: () => 1 })).toEqual([
+      expect.stringContaining('retry is not valid: expected { attempts: integer 1-10'),
     ]);
   });
 });

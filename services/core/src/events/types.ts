@@ -96,7 +96,20 @@ export interface QueueChangedEvent extends EventBase {
   type: 'queue_changed';
   executionId?: string;
   workflowId?: string;
-  change: 'queued' | 'picked_up' | 'refused' | 'dead_lettered';
+  /**
+   * `deferred`: a paused workflow's message was sent back to wait; `retry_scheduled`: a failed
+   * attempt was queued again with its backoff; `cancelled`: a QUEUED execution was cancelled;
+   * `redriven`: moved back from the dead-letter queue.
+   */
+  change:
+    | 'queued'
+    | 'picked_up'
+    | 'refused'
+    | 'dead_lettered'
+    | 'deferred'
+    | 'retry_scheduled'
+    | 'cancelled'
+    | 'redriven';
 }
 
 export type WardenEvent =

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import {
   EXECUTION_STATUSES,
+  type AttemptError,
   type ErrorType,
   type ExecutionRef,
   type ExecutionRecord,
@@ -77,6 +78,8 @@ export interface FinishInput {
   stack?: string[];
   collateral?: ExecutionRef[];
   culprit?: ExecutionRef;
+  /** The attempt that failed: its error joins `attemptErrors`. */
+  attempt?: number;
 }
 
 /** Who writes: a worker stamps every record it writes with its executor mode and version. */
@@ -96,6 +99,34 @@ export interface FinishedWindowPage {
   /** True when the window held more than the cap and only the newest `cap` were read. */
   truncated: boolean;
 }
+
+export interface RetryInput {
+  /** The attempt that failed and the one that follows. */
+  failedAttempt: number;
+  errorType: ErrorType;
+  errorMessage: string;
+  retryAt: string;
+  logs?: string[];
+  placement?: ExecutionPlacement;
+}
+
+/** Each kept attempt error's message is cut to this, so the list stays small. */
+export const MAX_ATTEMPT_ERROR_CHARS = 500;
+
+const attemptError = (
+  attempt: number,
+  errorType: ErrorType,
+  message: string | undefined,
+  finishedAt: string,
+): AttemptError => ({
+  attempt,
+  errorType,
+  errorMessage:
+    message && message.length > MAX_ATTEMPT_ERROR_CHARS
+      ? `${message.slice(0, MAX_ATTEMPT_ERROR_CHARS)}…`
+      : (message ?? ''),
+  finishedAt,
+});
 
 export interface ListExecutionsQuery {
   workflowId?: string;
@@ -195,6 +226,7 @@ export class ExecutionsRepository {
     input?: unknown;
     timeoutSeconds?: number;
     submittedBy?: string;
+    rerunOf?: string;
   }): Promise<ExecutionRecord> {
     const now = this.clock();
     const record: ExecutionRecord = {
@@ -205,6 +237,7 @@ export class ExecutionsRepository {
       input: input.input,
       timeoutSeconds: input.timeoutSeconds,
       submittedBy: input.submittedBy,
+      ...(input.rerunOf ? { rerunOf: input.rerunOf } : {}),
       expiresAt: epochSeconds(now + RETENTION_MS),
     };
     try {
@@ -248,7 +281,7 @@ export class ExecutionsRepository {
               '#status = :running, claimToken = :token, workflowId = :workflowId, workerId = :workerId, leaseOwner = :workerId, leaseExpiresAt = :lease, attempt = :attempt, startedAt = :startedAt, startedMs = :now, queuedAt = if_not_exists(queuedAt, :queuedAt), timeoutSeconds = :timeout, expiresAt = :expires, #input = if_not_exists(#input, :input)',
               ...stamp.set,
             ].join(', ') +
-            ' REMOVE errorType, errorMessage, finishedAt, #output, durationMs, pid, threadId, generation, deadLetteredAt',
+            ' REMOVE errorType, errorMessage, finishedAt, #output, durationMs, pid, threadId, generation, deadLetteredAt, retryAt',
           ExpressionAttributeNames: {
             '#status': 'status',
             '#input': 'input',
@@ -379,6 +412,16 @@ export class ExecutionsRepository {
       set.push(...placement.set);
       Object.assign(values, placement.values);
     }
+    if (input.errorType && input.attempt !== undefined) {
+      set.push(
+        'attemptErrors = list_append(if_not_exists(attemptErrors, :noErrors), :attemptError)',
+      );
+      values[':noErrors'] = [];
+      values[':attemptError'] = [
+        attemptError(input.attempt, input.errorType, input.errorMessage, iso(now)),
+      ];
+    }
+    remove.push('retryAt');
     for (const [field, value] of Object.entries(optional)) {
       names[`#${field}`] = field;
       if (value === undefined) remove.push(`#${field}`);
@@ -396,6 +439,126 @@ export class ExecutionsRepository {
           UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return result.Attributes as ExecutionRecord;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Puts a failed attempt back to QUEUED for a retry: only the lease owner of the RUNNING
+   * execution may, and its error joins `attemptErrors`. False when the lease was lost.
+   */
+  async requeueForRetry(
+    executionId: string,
+    workerId: string,
+    input: RetryInput,
+  ): Promise<ExecutionRecord | undefined> {
+    const now = this.clock();
+    const set = [
+      '#status = :queued',
+      'retryAt = :retryAt',
+      'attemptErrors = list_append(if_not_exists(attemptErrors, :noErrors), :attemptError)',
+      'errorType = :errorType',
+      'errorMessage = :errorMessage',
+    ];
+    const values: Record<string, unknown> = {
+      ':me': workerId,
+      ':running': 'RUNNING',
+      ':queued': 'QUEUED',
+      ':retryAt': input.retryAt,
+      ':noErrors': [],
+      ':attemptError': [
+        attemptError(input.failedAttempt, input.errorType, input.errorMessage, iso(now)),
+      ],
+      ':errorType': input.errorType,
+      ':errorMessage': boundMessage(input.errorMessage),
+    };
+    const logs = boundLogs(input.logs);
+    if (logs) {
+      set.push('logs = :logs');
+      values[':logs'] = logs;
+    }
+    if (input.placement) {
+      const placement = placementClauses(input.placement);
+      set.push(...placement.set);
+      Object.assign(values, placement.values);
+    }
+    try {
+      const result = await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { executionId },
+          ConditionExpression: 'leaseOwner = :me AND #status = :running',
+          UpdateExpression: `SET ${set.join(', ')} REMOVE leaseExpiresAt, leaseOwner`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return result.Attributes as ExecutionRecord;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Cancels an execution that has not started: QUEUED becomes CANCELLED, so the claim of its
+   * message is refused and the message is deleted when it arrives. Undefined when it is not QUEUED.
+   */
+  async cancelQueued(executionId: string, by: string): Promise<ExecutionRecord | undefined> {
+    const now = iso(this.clock());
+    try {
+      const result = await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { executionId },
+          ConditionExpression: '#status = :queued',
+          UpdateExpression:
+            'SET #status = :cancelled, errorType = :errorType, errorMessage = :message, finishedAt = :now, cancelRequestedAt = :now, cancelRequestedBy = :by REMOVE retryAt',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':queued': 'QUEUED',
+            ':cancelled': 'CANCELLED',
+            ':errorType': 'Cancelled',
+            ':message': `cancelled by ${by} before it started`,
+            ':now': now,
+            ':by': by,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return result.Attributes as ExecutionRecord;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Marks a RUNNING execution as asked to cancel (the worker holding it is told by a command).
+   * Undefined when it is not RUNNING.
+   */
+  async requestCancel(executionId: string, by: string): Promise<ExecutionRecord | undefined> {
+    try {
+      const result = await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { executionId },
+          ConditionExpression: '#status = :running',
+          UpdateExpression:
+            'SET cancelRequestedAt = if_not_exists(cancelRequestedAt, :now), cancelRequestedBy = if_not_exists(cancelRequestedBy, :by)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':running': 'RUNNING',
+            ':now': iso(this.clock()),
+            ':by': by,
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -762,6 +925,29 @@ export class ExecutionsRepository {
       items: slices.flatMap((slice) => slice.items),
       truncated: slices.some((slice) => slice.truncated),
     };
+  }
+
+  /** How many executions of one workflow are QUEUED (a COUNT query on the workflow's partition). */
+  async countQueued(workflowId: string): Promise<number> {
+    let total = 0;
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: INDEX.executionsByWorkflow,
+          KeyConditionExpression: 'workflowId = :w',
+          FilterExpression: '#status = :queued',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':w': workflowId, ':queued': 'QUEUED' },
+          Select: 'COUNT',
+          ExclusiveStartKey,
+        }),
+      );
+      total += page.Count ?? 0;
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return total;
   }
 
   /** Executions waiting in the queue that a producer tracked with a QUEUED record. */

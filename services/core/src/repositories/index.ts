@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../time.js';
 import { BlacklistRepository } from './blacklist.js';
 import { ConnectionsRepository } from './connections.js';
 import { ExecutionsRepository, type ExecutionWriter } from './executions.js';
+import { PausesRepository } from './pauses.js';
 import { StuckRecordsRepository } from './stuck-records.js';
 import { SystemConfigRepository } from './system-config.js';
 import { WorkerCommandsRepository } from './worker-commands.js';
@@ -13,6 +14,7 @@ import { WorkersRepository } from './workers.js';
 export * from './blacklist.js';
 export * from './connections.js';
 export * from './executions.js';
+export * from './pauses.js';
 export * from './stuck-records.js';
 export * from './system-config.js';
 export * from './worker-commands.js';
@@ -24,6 +26,7 @@ export interface Repositories {
   executions: ExecutionsRepository;
   stuck: StuckRecordsRepository;
   blacklist: BlacklistRepository;
+  pauses: PausesRepository;
   workers: WorkersRepository;
   commands: WorkerCommandsRepository;
   systemConfig: SystemConfigRepository;
@@ -42,6 +45,7 @@ export function createRepositories(
     executions: new ExecutionsRepository(dynamo, tables.Executions, clock, writer),
     stuck: new StuckRecordsRepository(dynamo, tables.StuckRecords, clock),
     blacklist: new BlacklistRepository(dynamo, tables.Blacklist, clock),
+    pauses: new PausesRepository(dynamo, tables.Blacklist, clock),
     workers: new WorkersRepository(dynamo, tables.Workers, clock),
     commands: new WorkerCommandsRepository(dynamo, tables.WorkerCommands, clock),
     systemConfig: new SystemConfigRepository(dynamo, tables.SystemConfig, clock),

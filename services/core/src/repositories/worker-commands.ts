@@ -68,6 +68,46 @@ export class WorkerCommandsRepository {
     }
   }
 
+  /**
+   * Asks the worker running an execution to fire its AbortSignal. One command per execution
+   * (asking twice is the same command).
+   */
+  async createCancel(input: {
+    workerId: string;
+    executionId: string;
+    requestedBy: string;
+  }): Promise<CreateCommandResult> {
+    const now = this.clock();
+    const command: WorkerCommand = {
+      workerId: input.workerId,
+      commandId: `cancel-${input.executionId}`,
+      type: 'cancel',
+      pid: 0,
+      generation: 0,
+      executionId: input.executionId,
+      requestedBy: input.requestedBy,
+      requestedAt: iso(now),
+      status: 'PENDING',
+      expiresAt: epochSeconds(now + RETENTION_MS),
+    };
+    try {
+      await this.dynamo.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: command,
+          ConditionExpression: 'attribute_not_exists(commandId)',
+        }),
+      );
+      return { created: true, command };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return {
+        created: false,
+        command: (await this.get(input.workerId, command.commandId)) ?? command,
+      };
+    }
+  }
+
   async get(workerId: string, commandId: string): Promise<WorkerCommand | undefined> {
     const result = await this.dynamo.send(
       new GetCommand({

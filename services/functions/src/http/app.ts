@@ -13,6 +13,8 @@ import type { AppEnv } from './env.js';
 import { blacklistRoutes } from './routes/blacklist.js';
 import { configRoutes } from './routes/config.js';
 import { executionRoutes } from './routes/executions.js';
+import { deadLetterRoutes } from './routes/dead-letters.js';
+import { pauseRoutes } from './routes/pauses.js';
 import { queueRoutes } from './routes/queue.js';
 import { rolloutRoutes } from './routes/rollout.js';
 import { stuckRoutes } from './routes/stuck.js';
@@ -93,6 +95,8 @@ export function createAdminApp(
   app.route('/api/platform/blacklist', blacklistRoutes(deps));
   app.route('/api/platform/config', configRoutes(deps));
   app.route('/api/platform/rollout', rolloutRoutes(deps));
+  app.route('/api/platform/workflows', pauseRoutes(deps));
+  app.route('/api/platform/dead-letters', deadLetterRoutes(deps));
   app.route('/api/executions', executionRoutes(deps));
   app.route('/api/workflows', workflowRoutes(deps));
   return app;

@@ -42,6 +42,8 @@ export class TrackedRun {
   readonly dispatchedAtMs = Date.now();
   readonly startedAt = new Date(this.dispatchedAtMs).toISOString();
   completingSinceMs?: number;
+  /** Set when an operator cancelled it (rather than its timeout firing). */
+  cancelledBy?: string;
   placement?: Placement;
   readonly logs: string[] = [];
   timeoutTimer?: NodeJS.Timeout;
@@ -104,6 +106,8 @@ export abstract class SupervisedExecutor implements Executor {
   abstract start(): Promise<void>;
   abstract freeSlots(): number;
   abstract snapshot(): ProcessSnapshot[];
+  /** Nothing to recycle unless the executor keeps long-lived processes. */
+  checkMemory(): void {}
   abstract recycle(pid: number, generation: number, requestedBy: string): RecycleResult;
   abstract stop(): Promise<void>;
   /** Hands the run to a runner. */
@@ -136,15 +140,33 @@ export abstract class SupervisedExecutor implements Executor {
     });
   }
 
+  /**
+   * An operator's cancel: the same ladder as a timeout (AbortSignal, grace period, then stuck),
+   * but what stops in time ends Cancelled. False when the execution is not running here (or is
+   * already being stopped).
+   */
+  cancelExecution(executionId: string, requestedBy: string): boolean {
+    const run = this.runs.get(executionId);
+    if (!run || run.settled || run.state !== 'RUNNING') return false;
+    run.cancelledBy = requestedBy;
+    this.enterCompleting(run, `the execution was cancelled by ${requestedBy}`);
+    return true;
+  }
+
   private timeOut(run: TrackedRun): void {
     if (run.settled || run.state !== 'RUNNING') return;
+    this.enterCompleting(run, `the execution timed out after ${seconds(run.job.timeoutMs)}`);
+  }
+
+  private enterCompleting(run: TrackedRun, reason: string): void {
+    clearTimeout(run.timeoutTimer);
     run.state = 'COMPLETING';
     run.completingSinceMs = Date.now();
     this.options.logger.info(
-      { executionId: run.job.executionId, workflowId: run.job.workflowId },
-      'execution timed out; cancelling it',
+      { executionId: run.job.executionId, workflowId: run.job.workflowId, reason },
+      'cancelling an execution',
     );
-    this.cancel(run, `the execution timed out after ${seconds(run.job.timeoutMs)}`);
+    this.cancel(run, reason);
     this.emit({ type: 'capacity' });
     run.graceTimer = setTimeout(() => void this.declareStuck(run), this.options.cancelGraceMs);
   }
@@ -161,7 +183,10 @@ export abstract class SupervisedExecutor implements Executor {
     const graceMs = this.options.cancelGraceMs;
     const message =
       `did not respond to cancellation within the ${seconds(graceMs)} grace period: ` +
-      `cancelled at its ${seconds(timeoutMs)} timeout, still running ${seconds(elapsedMs)} after it started`;
+      (run.cancelledBy
+        ? `cancelled by ${run.cancelledBy}`
+        : `cancelled at its ${seconds(timeoutMs)} timeout`) +
+      `, still running ${seconds(elapsedMs)} after it started`;
     this.options.logger.warn({ executionId, workflowId, elapsedMs }, `execution stuck: ${message}`);
     try {
       await run.hooks.onStuck({
@@ -218,6 +243,15 @@ export abstract class SupervisedExecutor implements Executor {
     const timeout = seconds(run.job.timeoutMs);
     const stoppedAfter =
       run.completingSinceMs !== undefined ? seconds(Date.now() - run.completingSinceMs) : '';
+    if (run.cancelledBy !== undefined && run.state === 'COMPLETING') {
+      // Whatever it returned, it stopped within the grace period after a cancel.
+      return {
+        status: 'FAILED',
+        errorType: 'Cancelled',
+        errorMessage: `cancelled by ${run.cancelledBy}; it stopped ${stoppedAfter} later, within the grace period${result.ok ? ', and its result was discarded' : ` (${result.error.name}: ${result.error.message})`}`,
+        ...common,
+      };
+    }
     if (result.ok) {
       if (run.state === 'COMPLETING') {
         return {

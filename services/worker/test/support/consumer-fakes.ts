@@ -15,6 +15,8 @@ import {
   type ExecutionRecord,
   type FinishInput,
   type Repositories,
+  type WardenEvent,
+  type WorkflowPause,
 } from '@warden/core';
 import type { CatalogEntry } from '../../src/catalog.js';
 import { Consumer } from '../../src/consumer.js';
@@ -110,6 +112,14 @@ export class FakeQueue implements WorkQueue {
 
   async extend(receiptHandle: string): Promise<void> {
     this.script.log.push(`extend ${receiptHandle}`);
+  }
+
+  /** Bodies sent back to wait, in order. */
+  resent: string[] = [];
+
+  async resend(receiptHandle: string, body: string, delaySeconds: number): Promise<void> {
+    this.script.log.push(`resend ${receiptHandle} ${delaySeconds}`);
+    this.resent.push(body);
   }
 
   async deadLetter(body: string, attributes: Record<string, string>): Promise<void> {
@@ -316,6 +326,8 @@ export interface Harness {
   executor: FakeExecutor;
   stuckRows: string[];
   blacklist: BlacklistEntry[];
+  /** Paused workflows, as the Blacklist table's PAUSED rows. */
+  paused: WorkflowPause[];
   consumer: Consumer;
   /** The visibility timeout's third: how often the lease and the message are renewed. */
   renewEveryMs: number;
@@ -329,6 +341,7 @@ export function harness(options: { capacity?: number } = {}): Harness {
   const executor = new FakeExecutor(options.capacity ?? 2);
   const stuckRows: string[] = [];
   const blacklist: BlacklistEntry[] = [];
+  const paused: WorkflowPause[] = [];
   const catalog = new Map([
     ['w', workflow('w')],
     ['other', workflow('other')],
@@ -343,7 +356,8 @@ export function harness(options: { capacity?: number } = {}): Harness {
       },
     },
     blacklist: { listActive: async () => blacklist },
-  } as unknown as Pick<Repositories, 'executions' | 'stuck' | 'blacklist'>;
+    pauses: { list: async () => paused },
+  } as unknown as Pick<Repositories, 'executions' | 'stuck' | 'blacklist' | 'pauses'>;
   const consumer = new Consumer({
     config: loadWorkerConfig({
       WARDEN_QUEUE_URL: 'http://127.0.0.1:1/queue/work',
@@ -355,7 +369,7 @@ export function harness(options: { capacity?: number } = {}): Harness {
     repos,
     executor,
     catalog: { get: (id) => catalog.get(id), ids: () => [...catalog.keys()] },
-    publisher: { publish: async () => {} },
+    publisher: { publish: async (input) => ({ ...input, at: '' }) as WardenEvent },
     metrics: { emit: () => {} },
     logger: createLogger('test', 'silent'),
     workerId: 'worker-1',
@@ -368,6 +382,7 @@ export function harness(options: { capacity?: number } = {}): Harness {
     executor,
     stuckRows,
     blacklist,
+    paused,
     consumer,
     renewEveryMs: 10_000,
   };

@@ -3,6 +3,7 @@ import { GetQueueAttributesCommand, type QueueAttributeName } from '@aws-sdk/cli
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { QueueStatusResponse } from '@warden/core';
+import { pausedWorkflows } from '../../controls.js';
 import type { ControlPlaneDeps } from '../../deps.js';
 import { workflowCatalog } from '../../fleet.js';
 import type { AppEnv } from '../env.js';
@@ -31,7 +32,7 @@ export function queueRoutes(deps: ControlPlaneDeps): Hono<AppEnv> {
 
   routes.get('/', async (c) => {
     const { limit } = validateQuery(c, querySchema);
-    const [queue, deadLetter, tracked, counts, workers] = await Promise.all([
+    const [queue, deadLetter, tracked, counts, workers, paused] = await Promise.all([
       attributes(config.queueUrl, [
         'ApproximateNumberOfMessages',
         'ApproximateNumberOfMessagesNotVisible',
@@ -41,6 +42,7 @@ export function queueRoutes(deps: ControlPlaneDeps): Hono<AppEnv> {
       repos.executions.list({ status: 'QUEUED', limit }),
       repos.executions.countByStatusSince('0000', ['QUEUED']),
       repos.workers.list(),
+      pausedWorkflows(deps),
     ]);
     const names = new Map(workflowCatalog(workers, new Set()).map((w) => [w.id, w.name]));
     const now = deps.clock();
@@ -69,6 +71,7 @@ export function queueRoutes(deps: ControlPlaneDeps): Hono<AppEnv> {
       },
       // A QUEUED record stands for a message not yet picked up (visible or delayed).
       untracked: Math.max(0, visible + delayed - counts.QUEUED),
+      paused,
     };
     return c.json(body);
   });
