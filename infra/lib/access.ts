@@ -24,6 +24,8 @@ export interface ComponentAccess {
   /** Put, Update, Delete only. */
   write: TableName[];
   readWrite: TableName[];
+  /** PutItem, GetItem, Query, Scan: appends and reads, never changes or deletes a row. */
+  appendOnly: TableName[];
   queues: QueueUse[];
   /** Posts events to WebSocket connections (execute-api:ManageConnections, POST). */
   publishesEvents: boolean;
@@ -48,6 +50,7 @@ const nothing: ComponentAccess = {
   read: [],
   write: [],
   readWrite: [],
+  appendOnly: [],
   queues: [],
   publishesEvents: false,
   notifies: false,
@@ -94,6 +97,8 @@ export const ACCESS: Record<Component, ComponentAccess> = {
       'SystemConfig',
       ...PUBLISHER_TABLES,
     ],
+    // http/audit.ts appends one entry per mutation; GET /api/platform/audit reads them.
+    appendOnly: ['AuditLog'],
     queues: ['sendWork', 'readDepths'],
     publishesEvents: true,
     stopsTasks: true,

@@ -103,6 +103,7 @@ export class RuntimeStack extends Stack {
       COGNITO_USER_POOL_ID: userPool.userPoolId,
       COGNITO_CLIENT_ID: this.appClient.client.userPoolClientId,
       WARDEN_ADMIN_GROUP: settings.adminGroup,
+      WARDEN_VIEWER_GROUP: settings.viewerGroup,
       WARDEN_CORS_ORIGIN: adminUrl,
       WARDEN_ALERT_TOPIC_ARN: this.notifications.topic.topicArn,
       WARDEN_ECS_CLUSTER: this.workers.cluster.clusterArn,
@@ -261,6 +262,7 @@ export class RuntimeStack extends Stack {
     output('UserPoolClientId', this.appClient.client.userPoolClientId, 'Admin app client');
     output('CognitoDomain', props.adminUsers.hostedUiUrl, 'Hosted UI');
     output('AdminGroup', settings.adminGroup, 'Cognito group whose members are admins');
+    output('ViewerGroup', settings.viewerGroup, 'Cognito group whose members may only read');
     output('AlertTopicArn', this.notifications.topic.topicArn, 'Alarms and admin notifications');
     output('ClusterName', this.workers.cluster.clusterName, 'ECS cluster of the workers');
     output(
@@ -281,6 +283,15 @@ export class RuntimeStack extends Stack {
     for (const name of access.read) tables[name].grantReadData(grantee);
     for (const name of access.write) tables[name].grantWriteData(grantee);
     for (const name of access.readWrite) tables[name].grantReadWriteData(grantee);
+    for (const name of access.appendOnly) {
+      tables[name].grant(
+        grantee,
+        'dynamodb:PutItem',
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+      );
+    }
     for (const use of access.queues) {
       if (use === 'consumeWork') {
         workQueue.grant(

@@ -36,6 +36,7 @@ export const TABLE_NAMES = [
   'WorkerCommands',
   'SystemConfig',
   'Connections',
+  'AuditLog',
 ] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
@@ -43,6 +44,8 @@ export const INDEX = {
   executionsByWorkflow: 'byWorkflow',
   executionsByStatus: 'byStatus',
   stuckByTime: 'byTime',
+  auditByActor: 'byActor',
+  auditByTarget: 'byTarget',
 } as const;
 
 export const TABLES: Record<TableName, TableDefinition> = {
@@ -116,6 +119,28 @@ export const TABLES: Record<TableName, TableDefinition> = {
     globalIndexes: [],
     ttlAttribute: 'expiresAt',
     critical: false,
+  },
+  AuditLog: {
+    logicalName: 'AuditLog',
+    // Append-only: every row carries the constant partition `scope = "audit"` and sorts by
+    // `entryKey = <at>#<requestId>`, so one query reads any time range newest first. Admin
+    // actions are few (a person clicking), far below one partition's write limit. No TTL: the
+    // trail is kept until someone with table access decides otherwise.
+    partitionKey: { name: 'scope', type: 'S' },
+    sortKey: { name: 'entryKey', type: 'S' },
+    globalIndexes: [
+      {
+        indexName: INDEX.auditByActor,
+        partitionKey: { name: 'actor', type: 'S' },
+        sortKey: { name: 'entryKey', type: 'S' },
+      },
+      {
+        indexName: INDEX.auditByTarget,
+        partitionKey: { name: 'target', type: 'S' },
+        sortKey: { name: 'entryKey', type: 'S' },
+      },
+    ],
+    critical: true,
   },
 };
 

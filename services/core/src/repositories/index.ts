@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableName } from '../resources.js';
 import { systemClock, type Clock } from '../time.js';
+import { AuditRepository } from './audit.js';
 import { BlacklistRepository } from './blacklist.js';
 import { ConnectionsRepository } from './connections.js';
 import { ExecutionsRepository } from './executions.js';
@@ -9,6 +10,7 @@ import { SystemConfigRepository } from './system-config.js';
 import { WorkerCommandsRepository } from './worker-commands.js';
 import { WorkersRepository } from './workers.js';
 
+export * from './audit.js';
 export * from './blacklist.js';
 export * from './connections.js';
 export * from './executions.js';
@@ -26,6 +28,7 @@ export interface Repositories {
   commands: WorkerCommandsRepository;
   systemConfig: SystemConfigRepository;
   connections: ConnectionsRepository;
+  audit: AuditRepository;
 }
 
 export function createRepositories(
@@ -41,5 +44,6 @@ export function createRepositories(
     commands: new WorkerCommandsRepository(dynamo, tables.WorkerCommands, clock),
     systemConfig: new SystemConfigRepository(dynamo, tables.SystemConfig, clock),
     connections: new ConnectionsRepository(dynamo, tables.Connections, clock),
+    audit: new AuditRepository(dynamo, tables.AuditLog),
   };
 }

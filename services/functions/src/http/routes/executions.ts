@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import {
+  ERROR_TYPES,
   EXECUTION_STATUSES,
   idSchema,
   workMessageSchema,
@@ -24,6 +25,19 @@ const listSchema = z.object({
   workflowId: idSchema.optional(),
   status: z
     .enum(EXECUTION_STATUSES, { error: `must be one of ${EXECUTION_STATUSES.join(', ')}` })
+    .optional(),
+  q: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/,
+      'must be an execution id or its start: 1-128 letters, digits, ".", "_", ":" or "-"',
+    )
+    .optional(),
+  errorType: z.enum(ERROR_TYPES, { error: `must be one of ${ERROR_TYPES.join(', ')}` }).optional(),
+  workerId: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(128, 'must be at most 128 characters')
     .optional(),
   from: instant('queued at or after').optional(),
   to: instant('queued before').optional(),
