@@ -10,3 +10,4 @@ export * from './notifier.js';
 export * from './submit.js';
 export * from './websocket.js';
 export * from './worker-stopper.js';
+export * from './http/audit.js';
