@@ -323,7 +323,7 @@ describe('the Executions views', () => {
     });
     app = await mountApp(api, '/executions');
     type(await element<HTMLInputElement>('#execution-search'), 'ex-stuck');
-    await click('Open');
+    await click('Search');
     await see('Execution ex-stuck');
     await see('ExecutionStuck: did not respond to cancellation within the 1 s grace period');
     expect(page()).toContain('3.01 s');

@@ -4,6 +4,7 @@
  */
 import type {
   BlacklistEntry,
+  ErrorType,
   WorkerHealth,
   ExecutionStatus,
   WorkerRecord,
@@ -12,6 +13,12 @@ import type {
 
 export type {
   ApiErrorBody,
+  AuditEntry,
+  AuditListQuery,
+  AuditListResponse,
+  AuditOutcome,
+  MeResponse,
+  Role,
   BlacklistEntry,
   BlacklistResponse,
   ConfigResponse,
@@ -83,6 +90,10 @@ export interface ExecutionFilters {
   /** ISO instants bounding queuedAt. */
   from?: string;
   to?: string;
+  /** An execution id or the start of one. */
+  q?: string;
+  errorType?: ErrorType;
+  workerId?: string;
   limit?: number;
   cursor?: string;
 }
