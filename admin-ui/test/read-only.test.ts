@@ -10,7 +10,7 @@ const VIEWER = {
   id: 'local-viewer',
   role: 'viewer',
   readOnlyReason:
-    'Read-only: local-viewer has the viewer role. Actions need the admin role (group platform-admins)',
+    'local-viewer has the viewer role: actions need the admin role (group platform-admins)',
 };
 
 beforeEach(async () => {
@@ -44,7 +44,7 @@ describe('a viewer', () => {
       api.on('GET /api/executions', { body: { items: [] } });
       app = await mountApp(api, path, { role: 'viewer' });
       await see('Read-only');
-      await see('Actions need the admin role');
+      await see('actions need the admin role');
       expect(document.querySelectorAll('[data-action]')).toHaveLength(0);
       expect(page()).not.toMatch(/Run a workflow|Blacklist a workflow|Stop worker|Recycle/);
     },

@@ -2,7 +2,7 @@
  * Safe operations in a real Chromium against the real local stack (`node
  * services/local/dist/main.js`): the dark theme in every view (following the system setting, and
  * a toggle that is remembered), the viewer token's read-only app with no action anywhere, and
- * the search box. The dark screenshots in docs/screenshots come from these steps: a normal run
+ * the search box. The dark and viewer screenshots in docs/screenshots come from these steps: a normal run
  * writes them to test-results/, `WARDEN_UPDATE_SCREENSHOTS=1` writes them over the docs' copies.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -245,14 +245,20 @@ describe('the viewer token', () => {
   it('shows every view with no action button and a read-only note saying why', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(outputs.ViewerToken);
+    // The dark choice outlived signing out; toggling back is remembered too.
+    expect(await theme()).toBe('dark');
+    await page.getByTestId('theme-toggle').click();
+    expect(await theme()).toBe('light');
     const note = page.getByTestId('read-only-badge');
     await note.waitFor();
-    expect(await note.innerText()).toMatch(/Read-only.*admin role/s);
+    expect(await note.innerText()).toMatch(/Read-only.*viewer role: actions need the admin role/s);
     for (const view of VIEWS) {
       await open(view);
       expect(await page.locator('[data-action]').count(), view.heading).toBe(0);
       expect(await page.getByRole('button', { name: ACTIONS }).count(), view.heading).toBe(0);
     }
+    await open(VIEWS[2]!);
+    await page.screenshot({ path: join(SCREENSHOTS, 'viewer-blacklist.png'), fullPage: true });
     // The settings can be read but not edited.
     await open(VIEWS[4]!);
     expect(await page.locator('#threshold').isDisabled()).toBe(true);

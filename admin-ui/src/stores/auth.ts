@@ -36,7 +36,7 @@ export const useAuthStore = defineStore('auth', () => {
   const readOnlyReason = computed(
     () =>
       session.value?.readOnlyReason ??
-      'Read-only: this account has the viewer role. Actions need the admin role.',
+      'This account has the viewer role: actions need the admin role.',
   );
   const mode = computed(() => services().config.auth.mode);
 

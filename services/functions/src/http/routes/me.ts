@@ -17,7 +17,7 @@ export function meRoutes(deps: ControlPlaneDeps): Hono<AppEnv> {
       ...(role === 'admin'
         ? {}
         : {
-            readOnlyReason: `Read-only: ${principal.id} has the viewer role. Actions need the admin role (group ${deps.config.adminGroup})`,
+            readOnlyReason: `${principal.id} has the viewer role: actions need the admin role (group ${deps.config.adminGroup})`,
           }),
     };
     return c.json(body);
