@@ -200,7 +200,14 @@ describe('dark mode', () => {
     for (const view of VIEWS) {
       await open(view);
       // The page itself is dark, not just the sidebar.
-      expect(await body.evaluate((el) => getComputedStyle(el).color)).toBe('rgb(226, 232, 240)');
+      // (This file is typed without the DOM library; the function runs in the page.)
+      const colour = await body.evaluate(
+        (el) =>
+          (
+            globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }
+          ).getComputedStyle(el).color,
+      );
+      expect(colour).toBe('rgb(226, 232, 240)');
       await page.screenshot({ path: join(SCREENSHOTS, `dark-${view.shot}.png`), fullPage: true });
     }
     await nav('Executions').click();
