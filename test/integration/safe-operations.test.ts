@@ -15,6 +15,7 @@ import {
   type MeResponse,
 } from '@warden/core';
 import { createAdminApp } from '@warden/functions';
+import { startApiServer } from '@warden/local/api-server';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import {
   startControlPlane,
@@ -296,6 +297,42 @@ describe('the audit trail', () => {
       DuplicateAuditEntryError,
     );
     expect((await stack.repos.audit.list({ limit: 1 })).items[0]).toEqual(first);
+  });
+});
+
+describe('a route added later, elsewhere', () => {
+  it('is audited and reserved to admins without a line of its own', async () => {
+    // The app as it is, plus the kind of route another change would add: nothing else edited.
+    const app = createAdminApp(cp.deps);
+    app.post('/api/platform/workflows/:workflowId/pause', (c) =>
+      c.json({ paused: c.req.param('workflowId') }, 202),
+    );
+    const server = await startApiServer(app, { port: 0 });
+    try {
+      const call = (token: string) =>
+        fetch(`${server.url}/api/platform/workflows/echo/pause`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${token}`, 'X-Request-Id': `pause-${token.length}` },
+        });
+      const refused = await call(cp.viewerToken);
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+        /needs the admin role/,
+      );
+      const done = await call(cp.adminToken);
+      expect(done.status).toBe(202);
+      expect(done.headers.get('x-request-id')).toBe(`pause-${cp.adminToken.length}`);
+    } finally {
+      await server.stop();
+    }
+    const trail = await cp.api<AuditListResponse>(
+      'GET',
+      '/api/platform/audit?action=workflow.pause',
+    );
+    expect(trail.body.items.map((e) => `${e.actor} ${e.target} ${e.outcome} ${e.status}`)).toEqual([
+      'local-admin echo success 202',
+      'local-viewer echo denied 403',
+    ]);
   });
 });
 
