@@ -302,15 +302,15 @@ describe('the audit trail', () => {
 
 describe('a route added later, elsewhere', () => {
   it('is audited and reserved to admins without a line of its own', async () => {
-    // The app as it is, plus the kind of route another change would add: nothing else edited.
+    // The app as it is, plus a route no one has written yet: nothing else edited.
     const app = createAdminApp(cp.deps);
-    app.post('/api/platform/workflows/:workflowId/pause', (c) =>
-      c.json({ paused: c.req.param('workflowId') }, 202),
+    app.post('/api/platform/widgets/:widgetId/polish', (c) =>
+      c.json({ polished: c.req.param('widgetId') }, 202),
     );
     const server = await startApiServer(app, { port: 0 });
     try {
       const call = (token: string) =>
-        fetch(`${server.url}/api/platform/workflows/echo/pause`, {
+        fetch(`${server.url}/api/platform/widgets/w-7/polish`, {
           method: 'POST',
           headers: { Authorization: `Bearer ${token}`, 'X-Request-Id': `pause-${token.length}` },
         });
@@ -327,11 +327,11 @@ describe('a route added later, elsewhere', () => {
     }
     const trail = await cp.api<AuditListResponse>(
       'GET',
-      '/api/platform/audit?action=workflow.pause',
+      '/api/platform/audit?action=widget.polish',
     );
     expect(trail.body.items.map((e) => `${e.actor} ${e.target} ${e.outcome} ${e.status}`)).toEqual([
-      'local-admin echo success 202',
-      'local-viewer echo denied 403',
+      'local-admin w-7 success 202',
+      'local-viewer w-7 denied 403',
     ]);
   });
 });
