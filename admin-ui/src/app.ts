@@ -19,6 +19,7 @@ import { createAppRouter } from './router';
 import { setServices } from './services';
 import { useAuthStore } from './stores/auth';
 import { useFleetStore } from './stores/fleet';
+import { useThemeStore } from './stores/theme';
 import { wardenTheme } from './theme';
 
 export interface WardenSetup {
@@ -66,11 +67,16 @@ export function createWardenSetup(
       app.use(ConfirmationService);
       app.directive('tooltip', Tooltip);
       const auth = useAuthStore(pinia);
+      useThemeStore(pinia);
       const stopWatching = watch(
         () => auth.signedIn,
         (signedIn) => {
           if (signedIn) {
             live.start();
+            // A session kept from before a reload: ask what it may do now (roles change).
+            auth.refreshRole().catch(() => {
+              // Unreachable or refused: the pages say so; a 401 already signs out.
+            });
             return;
           }
           live.stop();

@@ -1,4 +1,4 @@
-/** Pages, their titles, and the rule that every page but sign-in needs a signed-in admin. */
+/** Pages, their titles, and the rule that every page but sign-in needs a signed-in user. */
 import { createRouter, type RouterHistory } from 'vue-router';
 import type { Pinia } from 'pinia';
 import { useAuthStore } from './stores/auth';
@@ -83,6 +83,12 @@ export function createAppRouter(history: RouterHistory, pinia: Pinia) {
         name: 'settings',
         component: () => import('./views/SettingsView.vue'),
         meta: { title: 'Circuit breaker settings' },
+      },
+      {
+        path: '/audit',
+        name: 'audit',
+        component: () => import('./views/AuditView.vue'),
+        meta: { title: 'Audit trail' },
       },
       {
         path: '/:pathMatch(.*)*',

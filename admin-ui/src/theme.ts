@@ -1,4 +1,4 @@
-/** The app's look: PrimeVue's Aura preset with an indigo primary and a light surface. */
+/** The app's look: PrimeVue's Aura preset with an indigo primary, light or dark. */
 import { definePreset } from '@primeuix/themes';
 import Aura from '@primeuix/themes/aura';
 
@@ -22,6 +22,6 @@ const WardenPreset = definePreset(Aura, {
 
 export const wardenTheme = {
   preset: WardenPreset,
-  // Light only for now: the dark variant is not styled for the app's own CSS.
-  options: { darkModeSelector: false as const, cssLayer: false as const },
+  // PrimeVue's dark palette follows the class the theme store sets on <html> (theme-tokens.ts).
+  options: { darkModeSelector: '.app-dark', cssLayer: false as const },
 };

@@ -300,7 +300,14 @@ describe('the Executions views', () => {
   });
 
   it('opens an execution by id and shows timings, the error, output and log lines', async () => {
-    api.on('GET /api/executions', { body: { items: [] } });
+    api.on('GET /api/executions', (request) => ({
+      body: {
+        items:
+          request.query.get('q') === 'ex-stuck'
+            ? [record({ executionId: 'ex-stuck', workflowId: 'cpu-spin', status: 'FAILED' })]
+            : [],
+      },
+    }));
     api.on('GET /api/executions/ex-stuck', {
       body: {
         execution: record({
@@ -323,7 +330,7 @@ describe('the Executions views', () => {
     });
     app = await mountApp(api, '/executions');
     type(await element<HTMLInputElement>('#execution-search'), 'ex-stuck');
-    await click('Open');
+    await click('Search');
     await see('Execution ex-stuck');
     await see('ExecutionStuck: did not respond to cancellation within the 1 s grace period');
     expect(page()).toContain('3.01 s');
@@ -334,6 +341,30 @@ describe('the Executions views', () => {
     expect((await element('[data-testid="execution-logs"]')).textContent).toContain(
       'still spinning',
     );
+  });
+
+  it('filters by an id prefix, error type and worker when no execution has the whole id', async () => {
+    api.on('GET /api/executions', (request) => ({
+      body: {
+        items:
+          request.query.get('q') === 'ex-' && !request.query.get('workerId')
+            ? [record({ executionId: 'ex-1' }), record({ executionId: 'ex-2' })]
+            : [],
+      },
+    }));
+    app = await mountApp(api, '/executions');
+    type(await element<HTMLInputElement>('#execution-search'), 'ex-');
+    await click('Search');
+    await see('Ids starting with ex-');
+    await see('ex-2');
+    const last = api.requestsTo('GET /api/executions').at(-1)!;
+    expect(last.query.get('q')).toBe('ex-');
+    type(await element<HTMLInputElement>('#filter-worker'), 'worker-a');
+    (await element<HTMLInputElement>('#filter-worker')).dispatchEvent(new Event('blur'));
+    await see('No executions match these filters');
+    const withWorker = api.requestsTo('GET /api/executions').at(-1)!;
+    expect(withWorker.query.get('workerId')).toBe('worker-a');
+    expect(withWorker.query.get('q')).toBe('ex-');
   });
 
   it('says when no execution has that id', async () => {

@@ -125,6 +125,9 @@ export const ACCESS: Record<Component, ComponentAccess> = {
       SystemConfig: ['GetItem', 'PutItem'],
       StuckRecords: ['Query'],
       WorkerSamples: ['Query'],
+      // http/audit.ts appends one entry per mutation; GET /api/platform/audit reads them. No
+      // UpdateItem or DeleteItem: the trail cannot be changed through the API.
+      AuditLog: ['PutItem', 'GetItem', 'Query', 'Scan'],
       ...PUBLISHER,
     },
     queues: ['sendWork', 'readDepths', 'peekDeadLetter', 'redriveDeadLetter'],

@@ -26,6 +26,7 @@ export function buildWardenApp(app: App, options: BuildOptions = {}): WardenStac
   const stateful = new StatefulStack(app, `${settings.prefix}-stateful`, {
     prefix: settings.prefix,
     adminGroup: settings.adminGroup,
+    viewerGroup: settings.viewerGroup,
     env,
     description:
       'Warden data: DynamoDB tables, work queue and dead-letter queue, admin user pool (retained)',

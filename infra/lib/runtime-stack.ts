@@ -113,6 +113,7 @@ export class RuntimeStack extends Stack {
       COGNITO_USER_POOL_ID: userPool.userPoolId,
       COGNITO_CLIENT_ID: this.appClient.client.userPoolClientId,
       WARDEN_ADMIN_GROUP: settings.adminGroup,
+      WARDEN_VIEWER_GROUP: settings.viewerGroup,
       WARDEN_CORS_ORIGIN: adminUrl,
       WARDEN_ALERT_TOPIC_ARN: this.notifications.topic.topicArn,
       WARDEN_ECS_CLUSTER: this.workers.cluster.clusterArn,
@@ -274,6 +275,7 @@ export class RuntimeStack extends Stack {
     output('UserPoolClientId', this.appClient.client.userPoolClientId, 'Admin app client');
     output('CognitoDomain', props.adminUsers.hostedUiUrl, 'Hosted UI');
     output('AdminGroup', settings.adminGroup, 'Cognito group whose members are admins');
+    output('ViewerGroup', settings.viewerGroup, 'Cognito group whose members may only read');
     output('AlertTopicArn', this.notifications.topic.topicArn, 'Alarms and admin notifications');
     output('ClusterName', this.workers.cluster.clusterName, 'ECS cluster of the workers');
     output(

@@ -36,6 +36,8 @@ export interface DeploySettings {
   alarmEmail?: string;
   /** Cognito group whose members are admins. */
   adminGroup: string;
+  /** Cognito group whose members are viewers (read everything, change nothing). */
+  viewerGroup: string;
   /** Extra OAuth callback / sign-out URLs for the admin app client (e.g. a dev server). */
   extraCallbackUrls: string[];
   natGateways: number;
@@ -195,6 +197,12 @@ export function readSettings(lookup: ContextLookup): DeploySettings {
       /^[\w+=,.@-]{1,128}$/,
       'a Cognito group name',
       'platform-admins',
+    ),
+    viewerGroup: reader.text(
+      'viewerGroup',
+      /^[\w+=,.@-]{1,128}$/,
+      'a Cognito group name',
+      'warden-viewers',
     ),
     extraCallbackUrls: reader.urlList('extraCallbackUrls'),
     natGateways: reader.integer('natGateways', 0, 3, 1),

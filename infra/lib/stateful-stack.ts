@@ -16,6 +16,8 @@ export interface StatefulStackProps extends StackProps {
   prefix: string;
   /** Cognito group whose members are admins. */
   adminGroup: string;
+  /** Cognito group whose members are viewers (read-only). */
+  viewerGroup?: string;
 }
 
 export class StatefulStack extends Stack {
@@ -33,6 +35,7 @@ export class StatefulStack extends Stack {
     this.adminUsers = new AdminUsers(this, 'AdminUsers', {
       prefix: props.prefix,
       adminGroup: props.adminGroup,
+      viewerGroup: props.viewerGroup ?? 'warden-viewers',
     });
 
     new CfnOutput(this, 'QueueUrl', { value: this.workQueue.queueUrl });

@@ -42,6 +42,7 @@ const logs = (path: string) => [
 const postToConnections = `execute-api:ManageConnections ${arn('execute-api', '<LiveEvents/Api>/live/POST/@connections/*')}`;
 const clusterTasks = arn('ecs', 'task/<Workers/Cluster>/*');
 
+const APPEND_ONLY = ['GetItem', 'PutItem', 'Query', 'Scan'];
 const expected = (lines: string[]) => [...new Set(lines)].sort();
 
 const EXPECTED: Record<string, string[]> = {
@@ -119,6 +120,8 @@ const EXPECTED: Record<string, string[]> = {
     // the rollout comparison reads the workers' samples
     ...table('WorkerSamples', 'Query'),
     ...table('Connections', 'Scan', 'DeleteItem'),
+    // the audit trail: appended to, read, never changed or deleted
+    ...table('AuditLog', ...APPEND_ONLY),
     postToConnections,
     `sqs:SendMessage ${arn('sqs', 'warden-work')}`,
     `sqs:GetQueueAttributes ${arn('sqs', 'warden-work')}`,
@@ -182,6 +185,27 @@ describe('least privilege', () => {
       expect(role, 'a role nobody reviewed').toMatch(BUCKET_DEPLOYMENT);
     }
     expect(roles.filter((role) => role in EXPECTED).sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it('no role can change or delete an audit entry, and only the API may append one', () => {
+    const paths = logicalIdPaths(app.runtime);
+    const auditTable = arn('dynamodb', 'table/warden-AuditLog');
+    const writers: string[] = [];
+    for (const id of Object.keys(app.runtimeTemplate.findResources('AWS::IAM::Role'))) {
+      const role = paths.get(id)!;
+      // CDK's asset-copying role holds only the Lambda basic execution managed policy.
+      if (BUCKET_DEPLOYMENT.test(role)) continue;
+      const onAudit = rolePermissions(app.runtime, app.runtimeTemplate, role).filter((line) =>
+        line.includes(auditTable),
+      );
+      for (const line of onAudit) {
+        expect(line, `${role} may not change audit entries`).not.toMatch(
+          /dynamodb:(UpdateItem|DeleteItem|BatchWriteItem|PartiQL\w*|DeleteTable|UpdateTable|\*) /,
+        );
+        if (line.startsWith('dynamodb:PutItem ')) writers.push(role);
+      }
+    }
+    expect([...new Set(writers)]).toEqual(['AdminApi/Handler/Role']);
   });
 
   it('the stateful stack grants nothing to anyone', () => {

@@ -138,6 +138,26 @@ describe('warden CLI', () => {
     expect((await stack.repos.systemConfig.get()).stuck_circuit_breaker_threshold).toBe(3);
   });
 
+  it('prints the audit trail, and searches executions by id prefix', async () => {
+    const viewer = await run(['config', 'set', '--threshold', '9'], {
+      WARDEN_API_URL: cp.apiUrl,
+      WARDEN_ADMIN_TOKEN: cp.viewerToken,
+    });
+    expect(viewer.code).toBe(1);
+    expect(viewer.stderr).toMatch(/403 FORBIDDEN: This action needs the admin role/);
+    const audit = await cli('audit', '--target', 'cpu-spin');
+    expect(audit.code).toBe(0);
+    expect(audit.stdout).toMatch(/ACTOR.*ACTION.*TARGET.*OUTCOME/);
+    expect(audit.stdout).toMatch(/local-admin.*admin.*blacklist\.create.*cpu-spin.*success 201/);
+    expect(audit.stdout).toMatch(/blacklist\.delete.*cpu-spin.*failed 404/);
+    const denied = await cli('audit', '--actor', 'local-viewer');
+    expect(denied.stdout).toMatch(/local-viewer.*viewer.*config\.update.*config.*denied 403/);
+    const found = await cli('executions', 'list', '--search', 'cli-');
+    expect(found.stdout).toMatch(/cli-1.*echo/);
+    const none = await cli('executions', 'list', '--search', 'zzz');
+    expect(none.stdout).toMatch(/No executions match/);
+  });
+
   it('recycles a process, reading its generation when none is given', async () => {
     const recycled = await cli('workers', 'recycle', 'cli-worker', '4242');
     expect(recycled.code).toBe(0);

@@ -101,7 +101,7 @@ describe('authentication and roles', () => {
       const response = await cp.api(method, path, { body, token: cp.nonAdminToken });
       expect(response.status).toBe(403);
       expect(response.body.error?.code).toBe('FORBIDDEN');
-      expect(response.body.error?.message).toMatch(/not a Warden admin/);
+      expect(response.body.error?.message).toMatch(/needs the (viewer or )?admin role/);
     },
   );
 

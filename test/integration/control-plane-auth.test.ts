@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { SignJWT, createRemoteJWKSet, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
 import { CognitoAuthenticator, cognitoIssuer } from '@warden/functions';
-import type { WorkersResponse } from '@warden/core';
+import type { AuditListResponse, WorkersResponse } from '@warden/core';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
 
@@ -18,6 +18,7 @@ const POOL = 'us-east-1_TestPool1';
 const ISSUER = cognitoIssuer(POOL);
 const CLIENT_ID = 'admin-app-client';
 const ADMIN_GROUP = 'platform-admins';
+const VIEWER_GROUP = 'warden-viewers';
 
 let stack: TestStack;
 let cp: TestControlPlane;
@@ -67,6 +68,7 @@ beforeAll(async () => {
         issuer: ISSUER,
         clientId: CLIENT_ID,
         adminGroup: ADMIN_GROUP,
+        viewerGroup: VIEWER_GROUP,
         jwks: createRemoteJWKSet(new URL(jwksUrl)),
       }),
     },
@@ -112,11 +114,36 @@ describe('Cognito tokens on the admin API', () => {
     expect((await cp.api('GET', '/api/platform/config', { token })).status).toBe(200);
   });
 
-  it('answers 403 to a valid token outside the admin group', async () => {
+  it('lets the viewer group read and answers 403 naming the admin role to its changes', async () => {
+    const token = await idToken({ 'cognito:username': 'vera', 'cognito:groups': [VIEWER_GROUP] });
+    expect((await cp.api('GET', '/api/platform/workers', { token })).status).toBe(200);
+    expect((await cp.api('GET', '/api/me', { token })).body).toMatchObject({
+      id: 'vera',
+      role: 'viewer',
+    });
+    const refused = await cp.api('PUT', '/api/platform/config', {
+      token,
+      body: { stuck_circuit_breaker_threshold: 9 },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error?.message).toMatch(
+      /needs the admin role: vera has the viewer role .*\(platform-admins\)/,
+    );
+    const trail = await cp.api<AuditListResponse>('GET', '/api/platform/audit?actor=vera', {
+      token: await idToken(),
+    });
+    expect(trail.body.items.map((e) => `${e.action} ${e.actorRole} ${e.outcome}`)).toEqual([
+      'config.update viewer denied',
+    ]);
+  });
+
+  it('answers 403 to a valid token outside both groups', async () => {
     const token = await idToken({ 'cognito:groups': ['readers'] });
     const response = await cp.api('GET', '/api/platform/workers', { token });
     expect(response.status).toBe(403);
-    expect(response.body.error?.message).toMatch(/alice is signed in but is not a Warden admin/);
+    expect(response.body.error?.message).toMatch(
+      /needs the viewer or admin role: alice is signed in but has neither/,
+    );
     const noGroups = await idToken({ 'cognito:groups': undefined });
     expect((await cp.api('GET', '/api/platform/workers', { token: noGroups })).status).toBe(403);
   });
@@ -174,8 +201,9 @@ describe('Cognito tokens on the WebSocket', () => {
       socket.once('error', () => {});
     });
 
-  it('lets an admin connect, denies a non-admin (403) and a bad token (401)', async () => {
+  it('lets an admin and a viewer connect, denies no role (403) and a bad token (401)', async () => {
     expect(await statusOf(await idToken())).toBe(101);
+    expect(await statusOf(await idToken({ 'cognito:groups': [VIEWER_GROUP] }))).toBe(101);
     expect(await statusOf(await idToken({ 'cognito:groups': ['readers'] }))).toBe(403);
     expect(await statusOf(await signWithOtherKey({ token_use: 'id', aud: CLIENT_ID }))).toBe(401);
   });

@@ -92,6 +92,38 @@ describe('npm start', () => {
     await expect(fetch(outputs.AwsEndpoints.dynamodb)).rejects.toThrow();
   });
 
+  it('takes the viewer token from WARDEN_VIEWER_TOKEN, and refuses a bad one by name', async () => {
+    const bad = start({
+      ...baseEnv(mkdtempSync(join(tmpdir(), 'warden-home-'))),
+      WARDEN_VIEWER_TOKEN: 'short',
+    });
+    expect(await bad.exited).not.toBe(0);
+    expect(bad.output()).toMatch(/WARDEN_VIEWER_TOKEN.*at least 16 characters/);
+
+    const home = mkdtempSync(join(tmpdir(), 'warden-home-'));
+    const viewerToken = 'viewer-token-chosen-by-me';
+    const app = start({ ...baseEnv(home), WARDEN_VIEWER_TOKEN: viewerToken });
+    const outputs = await outputsOf(home, app);
+    expect(outputs.ViewerToken).toBe(viewerToken);
+    expect(app.output()).toMatch(
+      /Viewer\s+viewer-token-chosen-by-me\s+\(read-only; from WARDEN_VIEWER_TOKEN\)/,
+    );
+    const call = (method: string, path: string) =>
+      fetch(`${outputs.ApiUrl}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${viewerToken}`, 'Content-Type': 'application/json' },
+        body: method === 'GET' ? undefined : '{"stuck_circuit_breaker_threshold":2}',
+      });
+    expect((await call('GET', '/api/platform/config')).status).toBe(200);
+    const refused = await call('PUT', '/api/platform/config');
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+      /needs the admin role/,
+    );
+    app.child.kill('SIGINT');
+    expect(await app.exited).toBe(0);
+  });
+
   it('uses an emulator given in AWS_ENDPOINT_URL and starts none of its own', async () => {
     const emulator = start({ ...baseEnv(''), WARDEN_EMULATOR_PORT: '0' }, EMULATORS);
     const endpoint = await waitFor(

@@ -6,6 +6,9 @@
  */
 import type {
   ApiErrorBody,
+  AuditListQuery,
+  AuditListResponse,
+  MeResponse,
   BlacklistEntry,
   BlacklistListing,
   BlacklistResponse,
@@ -289,9 +292,22 @@ export class ApiClient {
     return body.entry;
   }
 
-  /** Checks a token before the app keeps it: any admin route answers 401 or 403 for a bad one. */
-  async verifyToken(token: string): Promise<void> {
-    await this.request('GET', '/api/platform/config', { token });
+  /**
+   * Checks a token before the app keeps it (401 for a bad one, 403 for one with no role) and
+   * says who it belongs to and whether it may act or only read.
+   */
+  verifyToken(token: string): Promise<MeResponse> {
+    return this.request('GET', '/api/me', { token });
+  }
+
+  me(): Promise<MeResponse> {
+    return this.request('GET', '/api/me');
+  }
+
+  // Audit trail -------------------------------------------------------------------------------
+
+  listAudit(query: AuditListQuery = {}): Promise<AuditListResponse> {
+    return this.request('GET', '/api/platform/audit', { query: { ...query } });
   }
 
   getConfig(): Promise<ConfigResponse> {

@@ -5,6 +5,7 @@
 import type {
   BlacklistEntry,
   PausedWorkflowSummary,
+  ErrorType,
   WorkerHealth,
   ExecutionStatus,
   WorkerRecord,
@@ -22,6 +23,12 @@ export type {
   PausedWorkflowSummary,
   RedriveResponse,
   RetryPolicy,
+  AuditEntry,
+  AuditListQuery,
+  AuditListResponse,
+  AuditOutcome,
+  MeResponse,
+  Role,
   BlacklistEntry,
   BlacklistResponse,
   ConfigResponse,
@@ -100,6 +107,10 @@ export interface ExecutionFilters {
   /** ISO instants bounding queuedAt. */
   from?: string;
   to?: string;
+  /** An execution id or the start of one. */
+  q?: string;
+  errorType?: ErrorType;
+  workerId?: string;
   limit?: number;
   cursor?: string;
 }

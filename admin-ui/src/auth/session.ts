@@ -7,6 +7,9 @@ export interface StoredSession {
   kind: 'token' | 'cognito';
   /** Epoch milliseconds after which the token is no longer sent (Cognito tokens expire). */
   expiresAt?: number;
+  /** What the API said the token may do, so a reload shows the right controls at once. */
+  role?: 'admin' | 'viewer' | 'none';
+  readOnlyReason?: string;
 }
 
 const KEY = 'warden.session';

@@ -29,6 +29,15 @@ export const useAuthStore = defineStore('auth', () => {
 
   const token = computed(() => session.value?.token);
   const signedIn = computed(() => Boolean(session.value));
+  /** Only an admin may act; until the API has said, the controls stay hidden rather than fail. */
+  const role = computed(() => session.value?.role);
+  const canAct = computed(() => session.value?.role === 'admin');
+  const readOnly = computed(() => Boolean(session.value) && session.value?.role !== 'admin');
+  const readOnlyReason = computed(
+    () =>
+      session.value?.readOnlyReason ??
+      'This account has the viewer role: actions need the admin role.',
+  );
   const mode = computed(() => services().config.auth.mode);
 
   function currentToken(): string | undefined {
@@ -50,8 +59,9 @@ export const useAuthStore = defineStore('auth', () => {
   async function signInWithToken(candidate: string): Promise<void> {
     const trimmed = candidate.trim();
     if (!trimmed) throw new ApiError(400, 'TOKEN_REQUIRED', 'Enter the admin token.', 'token');
+    let me;
     try {
-      await services().api.verifyToken(trimmed);
+      me = await services().api.verifyToken(trimmed);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
         throw new ApiError(
@@ -65,13 +75,22 @@ export const useAuthStore = defineStore('auth', () => {
         throw new ApiError(
           403,
           'NOT_ADMIN',
-          'That token is valid but does not belong to a platform admin.',
+          'That token is valid but has no Warden role (neither admin nor viewer).',
           'token',
         );
       }
       throw error;
     }
-    keep({ token: trimmed, kind: 'token' });
+    keep({ token: trimmed, kind: 'token', role: me.role, readOnlyReason: me.readOnlyReason });
+  }
+
+  /** Asks the API again what the kept token may do (after a reload, or a role change). */
+  async function refreshRole(): Promise<void> {
+    const current = session.value;
+    if (!current) return;
+    const me = await services().api.me();
+    if (session.value !== current) return;
+    keep({ ...current, role: me.role, readOnlyReason: me.readOnlyReason });
   }
 
   /** Sends the browser to the Cognito hosted UI. */
@@ -105,18 +124,25 @@ export const useAuthStore = defineStore('auth', () => {
       verifier: pending.verifier,
       origin: window.location.origin,
     });
+    let me;
     try {
-      await services().api.verifyToken(tokens.accessToken);
+      me = await services().api.verifyToken(tokens.accessToken);
     } catch (error) {
       if (error instanceof ApiError && error.status === 403) {
         throw new Error(
-          'You are signed in, but your account is not a platform admin. Ask an admin to add you to the admin group.',
+          'You are signed in, but your account has no Warden role. Ask an admin to add you to the admin or viewer group.',
           { cause: error },
         );
       }
       throw error;
     }
-    keep({ token: tokens.accessToken, kind: 'cognito', expiresAt: tokens.expiresAt });
+    keep({
+      token: tokens.accessToken,
+      kind: 'cognito',
+      expiresAt: tokens.expiresAt,
+      role: me.role,
+      readOnlyReason: me.readOnlyReason,
+    });
     return pending.redirect || '/';
   }
 
@@ -139,6 +165,11 @@ export const useAuthStore = defineStore('auth', () => {
     session,
     token,
     signedIn,
+    role,
+    canAct,
+    readOnly,
+    readOnlyReason,
+    refreshRole,
     mode,
     expiredNotice,
     currentToken,

@@ -13,8 +13,14 @@ export type ListFilters = Omit<ExecutionFilters, 'cursor' | 'limit'>;
 
 function matches(
   filters: ListFilters,
-  record: Pick<ExecutionRecord, 'workflowId' | 'status' | 'queuedAt'>,
+  record: Pick<
+    ExecutionRecord,
+    'executionId' | 'workflowId' | 'status' | 'queuedAt' | 'errorType' | 'workerId'
+  >,
 ): boolean {
+  if (filters.q && !record.executionId.startsWith(filters.q)) return false;
+  if (filters.errorType && filters.errorType !== record.errorType) return false;
+  if (filters.workerId && filters.workerId !== record.workerId) return false;
   if (filters.workflowId && filters.workflowId !== record.workflowId) return false;
   if (filters.status && filters.status !== record.status) return false;
   if (filters.from && record.queuedAt < filters.from) return false;
@@ -36,7 +42,15 @@ export const useExecutionsStore = defineStore('executions', () => {
     const ticket = ++generation;
     Object.assign(
       filters,
-      { workflowId: undefined, status: undefined, from: undefined, to: undefined },
+      {
+        workflowId: undefined,
+        status: undefined,
+        from: undefined,
+        to: undefined,
+        q: undefined,
+        errorType: undefined,
+        workerId: undefined,
+      },
       next,
     );
     loading.value = true;

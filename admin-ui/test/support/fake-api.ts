@@ -42,6 +42,11 @@ export class FakeApi {
   refuseSockets = false;
   port = 0;
 
+  constructor() {
+    // Who the test token is; a test answers otherwise to play a viewer.
+    this.on('GET /api/me', { body: { id: 'local-admin', role: 'admin' } });
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }

@@ -20,11 +20,11 @@ export interface MountedApp extends WardenSetup {
 export async function mountApp(
   api: FakeApi,
   path: string,
-  { signedIn = true }: { signedIn?: boolean } = {},
+  { signedIn = true, role = 'admin' }: { signedIn?: boolean; role?: 'admin' | 'viewer' } = {},
 ): Promise<MountedApp> {
   sessionStorage.clear();
   document.body.innerHTML = '';
-  if (signedIn) writeSession({ token: TEST_TOKEN, kind: 'token' });
+  if (signedIn) writeSession({ token: TEST_TOKEN, kind: 'token', role });
   let inFlight = 0;
   const countingFetch: typeof fetch = async (input, init) => {
     inFlight += 1;

@@ -59,7 +59,8 @@ export class AdminApi extends Construct {
           apigwv2.CorsHttpMethod.DELETE,
           apigwv2.CorsHttpMethod.OPTIONS,
         ],
-        allowHeaders: ['authorization', 'content-type'],
+        allowHeaders: ['authorization', 'content-type', 'x-request-id'],
+        exposeHeaders: ['location', 'x-request-id'],
         maxAge: Duration.hours(1),
       },
     });

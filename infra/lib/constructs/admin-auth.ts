@@ -12,6 +12,7 @@ import { acknowledge } from '../nag.js';
 export interface AdminUsersProps {
   prefix: string;
   adminGroup: string;
+  viewerGroup: string;
 }
 
 export const OAUTH_SCOPES = ['openid', 'email', 'profile'];
@@ -20,6 +21,7 @@ export class AdminUsers extends Construct {
   readonly userPool: cognito.UserPool;
   readonly domain: cognito.UserPoolDomain;
   readonly adminGroupName: string;
+  readonly viewerGroupName: string;
 
   constructor(scope: Construct, id: string, props: AdminUsersProps) {
     super(scope, id);
@@ -58,6 +60,12 @@ export class AdminUsers extends Construct {
       userPoolId: this.userPool.userPoolId,
       groupName: props.adminGroup,
       description: 'Platform admins: may use the admin app, API and live events',
+    });
+    this.viewerGroupName = props.viewerGroup;
+    new cognito.CfnUserPoolGroup(this, 'ViewerGroup', {
+      userPoolId: this.userPool.userPoolId,
+      groupName: props.viewerGroup,
+      description: 'Viewers: may read the admin app, API and live events, and change nothing',
     });
   }
 

@@ -7,6 +7,8 @@ import type {
   AddBlacklistRequest,
   ApiErrorBody,
   ApiErrorCode,
+  AuditListQuery,
+  AuditListResponse,
   BlacklistEntryResponse,
   BlacklistResponse,
   BulkActionResponse,
@@ -191,6 +193,16 @@ export class WardenClient {
     }
     const search = params.toString();
     return this.request('GET', `/api/executions${search ? `?${search}` : ''}`);
+  }
+
+  /** The audit trail, newest first; filters and cursor as in GET /api/platform/audit. */
+  listAudit(query: AuditListQuery = {}): Promise<AuditListResponse> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) params.set(key, String(value));
+    }
+    const search = params.toString();
+    return this.request('GET', `/api/platform/audit${search ? `?${search}` : ''}`);
   }
 
   listWorkflows(): Promise<WorkflowsResponse> {

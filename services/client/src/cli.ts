@@ -10,9 +10,10 @@ import {
   ERROR_TYPES,
   EXECUTION_STATUSES,
   isTerminal,
+  type ErrorType,
   type ExecutionRecord,
 } from '@warden/core/domain';
-import type { BulkActionResponse } from '@warden/core/api-types';
+import type { AuditListQuery, BulkActionResponse } from '@warden/core/api-types';
 import { WardenApiError, WardenClient } from './api-client.js';
 import { ROLLOUT_MAX_MINUTES } from '@warden/core/rollout';
 import { ago, details, duration, table } from './format.js';
@@ -304,6 +305,9 @@ export function buildProgram(): Command {
     .addOption(new Option('--status <status>', 'only this status').choices([...EXECUTION_STATUSES]))
     .option('--from <instant>', 'queued at or after (ISO-8601)')
     .option('--to <instant>', 'queued before (ISO-8601)')
+    .option('--search <id>', 'an execution id or its first characters')
+    .addOption(new Option('--error-type <type>', 'only this error type').choices([...ERROR_TYPES]))
+    .option('--worker <workerId>', 'only executions that ran on this worker')
     .option('--limit <n>', 'page size, 1-200', integer('--limit', 1, 200))
     .option('--cursor <cursor>', 'the next page, as printed below a page')
     .action(
@@ -313,6 +317,9 @@ export function buildProgram(): Command {
           options: {
             workflow?: string;
             status?: ExecutionRecord['status'];
+            search?: string;
+            errorType?: ErrorType;
+            worker?: string;
             from?: string;
             to?: string;
             limit?: number;
@@ -324,6 +331,9 @@ export function buildProgram(): Command {
             status: options.status,
             from: options.from,
             to: options.to,
+            q: options.search,
+            errorType: options.errorType,
+            workerId: options.worker,
             limit: options.limit,
             cursor: options.cursor,
           }),
@@ -576,6 +586,46 @@ export function buildProgram(): Command {
         (client, workflowId: string) => client.removeFromBlacklist(workflowId),
         ({ entry }) =>
           `Removed ${entry.workflowId} from the blacklist; its stuck counter restarts from zero`,
+      ),
+    );
+
+  program
+    .command('audit')
+    .description('the audit trail: who changed what, when, and how it ended (newest first)')
+    .option('--actor <who>', 'only this actor (local-admin, a Cognito user name)')
+    .option('--action <action>', 'only this action, e.g. blacklist.create or workflow.pause')
+    .option('--target <id>', 'only this target (a workflow, worker or execution id)')
+    .option('--from <instant>', 'at or after (ISO-8601)')
+    .option('--to <instant>', 'before (ISO-8601)')
+    .option('--limit <n>', 'page size, 1-200', integer('--limit', 1, 200))
+    .option('--cursor <cursor>', 'the next page, as printed below a page')
+    .action(
+      run(
+        (client, options: AuditListQuery) =>
+          client.listAudit({
+            actor: options.actor,
+            action: options.action,
+            target: options.target,
+            from: options.from,
+            to: options.to,
+            limit: options.limit,
+            cursor: options.cursor,
+          }),
+        ({ items, nextCursor }) =>
+          (items.length
+            ? table(
+                ['AT', 'ACTOR', 'ROLE', 'ACTION', 'TARGET', 'OUTCOME', 'REQUEST'],
+                items.map((e) => [
+                  e.at,
+                  e.actor,
+                  e.actorRole,
+                  e.action,
+                  e.target,
+                  `${e.outcome} ${e.status}`,
+                  e.requestId,
+                ]),
+              )
+            : 'No audit entries match.') + (nextCursor ? `\nMore: --cursor ${nextCursor}` : ''),
       ),
     );
 

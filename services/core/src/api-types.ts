@@ -16,6 +16,7 @@ import type {
   WorkflowPause,
 } from './domain.js';
 import type { RolloutReport } from './rollout.js';
+import type { AuditEntry } from './repositories/audit.js';
 
 export const API_ERROR_CODES = [
   'UNAUTHENTICATED',
@@ -292,6 +293,10 @@ export interface ExecutionListQuery {
   /** ISO instants bounding queuedAt: `from` inclusive, `to` exclusive. */
   from?: string;
   to?: string;
+  /** An execution id or the start of one. */
+  q?: string;
+  errorType?: ErrorType;
+  workerId?: string;
   limit?: number;
   cursor?: string;
 }
@@ -316,3 +321,30 @@ export interface WorkflowsResponse {
 
 /** GET /api/platform/rollout?minutes=N. */
 export type RolloutResponse = RolloutReport;
+
+/** What a signed-in principal may do: `admin` reads and acts, `viewer` only reads. */
+export type Role = 'admin' | 'viewer' | 'none';
+
+export interface MeResponse {
+  id: string;
+  role: Role;
+  /** Why the role cannot act, for the admin app to show (absent for admins). */
+  readOnlyReason?: string;
+}
+
+export interface AuditListQuery {
+  actor?: string;
+  action?: string;
+  target?: string;
+  /** ISO instants bounding the entry time: `from` inclusive, `to` exclusive. */
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface AuditListResponse {
+  items: AuditEntry[];
+  /** Pass as `cursor` to read the next page; absent on the last page. */
+  nextCursor?: string;
+}

@@ -356,10 +356,14 @@ export interface ControlPlaneConfig extends SharedConfig, QueueConfig, EventsCon
    * route answers 403 to it), so the role check can be exercised without Cognito.
    */
   nonAdminToken?: string;
+  /** Local mode, optional: a read-only token (the viewer role): every read, no mutation. */
+  viewerToken?: string;
   cognitoUserPoolId?: string;
   cognitoClientId?: string;
   /** Cognito group whose members are admins. */
   adminGroup: string;
+  /** Cognito group whose members are viewers: they read everything and change nothing. */
+  viewerGroup: string;
   /** Origin allowed by CORS (the admin app). */
   corsOrigin: string;
   alertTopicArn?: string;
@@ -394,6 +398,10 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
       'WARDEN_NON_ADMIN_TOKEN',
       text(/^\S{16,512}$/, 'at least 16 characters without spaces'),
     ),
+    viewerToken: reader.optional(
+      'WARDEN_VIEWER_TOKEN',
+      text(/^\S{16,512}$/, 'at least 16 characters without spaces'),
+    ),
     cognitoUserPoolId: reader.optional(
       'COGNITO_USER_POOL_ID',
       text(
@@ -403,6 +411,7 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
     ),
     cognitoClientId: reader.optional('COGNITO_CLIENT_ID', text()),
     adminGroup: reader.get('WARDEN_ADMIN_GROUP', text(), 'platform-admins'),
+    viewerGroup: reader.get('WARDEN_VIEWER_GROUP', text(), 'warden-viewers'),
     corsOrigin: reader.get('WARDEN_CORS_ORIGIN', url, 'http://127.0.0.1:5173'),
     alertTopicArn: reader.optional(
       'WARDEN_ALERT_TOPIC_ARN',
@@ -427,6 +436,12 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
   }
   if (config.nonAdminToken && config.nonAdminToken === config.adminToken) {
     reader.problems.push('WARDEN_NON_ADMIN_TOKEN must differ from WARDEN_ADMIN_TOKEN');
+  }
+  if (config.viewerToken && config.viewerToken === config.adminToken) {
+    reader.problems.push('WARDEN_VIEWER_TOKEN must differ from WARDEN_ADMIN_TOKEN');
+  }
+  if (config.viewerGroup === config.adminGroup) {
+    reader.problems.push('WARDEN_VIEWER_GROUP must differ from WARDEN_ADMIN_GROUP');
   }
   if (authMode === 'cognito' && (!config.cognitoUserPoolId || !config.cognitoClientId)) {
     reader.problems.push(

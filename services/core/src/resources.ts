@@ -39,6 +39,7 @@ export const TABLE_NAMES = [
   'SystemConfig',
   'Connections',
   'WorkerSamples',
+  'AuditLog',
 ] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
@@ -47,6 +48,8 @@ export const INDEX = {
   executionsByStatus: 'byStatus',
   stuckByTime: 'byTime',
   executionsByMode: 'byModeFinished',
+  auditByActor: 'byActor',
+  auditByTarget: 'byTarget',
 } as const;
 
 /** What the rollout comparison reads of an execution; the byModeFinished index holds only these. */
@@ -150,6 +153,28 @@ export const TABLES: Record<TableName, TableDefinition> = {
     globalIndexes: [],
     ttlAttribute: 'expiresAt',
     critical: false,
+  },
+  AuditLog: {
+    logicalName: 'AuditLog',
+    // Append-only: every row carries the constant partition `scope = "audit"` and sorts by
+    // `entryKey = <at>#<requestId>`, so one query reads any time range newest first. Admin
+    // actions are few (a person clicking), far below one partition's write limit. No TTL: the
+    // trail is kept until someone with table access decides otherwise.
+    partitionKey: { name: 'scope', type: 'S' },
+    sortKey: { name: 'entryKey', type: 'S' },
+    globalIndexes: [
+      {
+        indexName: INDEX.auditByActor,
+        partitionKey: { name: 'actor', type: 'S' },
+        sortKey: { name: 'entryKey', type: 'S' },
+      },
+      {
+        indexName: INDEX.auditByTarget,
+        partitionKey: { name: 'target', type: 'S' },
+        sortKey: { name: 'entryKey', type: 'S' },
+      },
+    ],
+    critical: true,
   },
 };
 

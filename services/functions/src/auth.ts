@@ -1,19 +1,36 @@
 /**
- * Who is calling, and may they administer Warden. Two authenticators behind one interface:
- * locally a shared admin token (compared in constant time); in AWS a Cognito JWT verified
- * against the user pool's JWKS, whose `cognito:groups` must include the admin group. API
- * Gateway's JWT authorizer checks the signature too, but only the handler knows about groups.
+ * Who is calling, and what may they do. Two roles: an admin reads and acts; a viewer reads
+ * everything and acts on nothing. Two authenticators behind one interface: locally shared
+ * tokens (compared in constant time); in AWS a Cognito JWT verified against the user pool's
+ * JWKS, whose `cognito:groups` decide the role (the admin group wins over the viewer group).
+ * API Gateway's JWT authorizer checks the signature too, but only the handler knows about groups.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import type { ControlPlaneConfig } from '@warden/core';
+import type { ControlPlaneConfig, Role } from '@warden/core';
 
 export interface Principal {
-  /** Recorded as blacklistedBy / removedBy / requestedBy / updatedBy. */
+  /** Recorded as blacklistedBy / removedBy / requestedBy / updatedBy, and as the audit actor. */
   id: string;
   admin: boolean;
+  /** May read: admins and viewers. */
+  viewer: boolean;
   via: 'token' | 'cognito';
 }
+
+export const roleOf = (principal: Principal): Role =>
+  principal.admin ? 'admin' : principal.viewer ? 'viewer' : 'none';
+
+/** The groups the messages name, so a 403 says which membership is missing. */
+export interface RoleNames {
+  adminGroup: string;
+  viewerGroup: string;
+}
+
+const DEFAULT_ROLE_NAMES: RoleNames = {
+  adminGroup: 'platform-admins',
+  viewerGroup: 'warden-viewers',
+};
 
 export class AuthError extends Error {
   constructor(
@@ -30,12 +47,30 @@ export interface Authenticator {
   authenticate(token: string | undefined): Promise<Principal>;
 }
 
-/** Throws AuthError(403) unless the principal is an admin. */
-export function requireAdmin(principal: Principal): Principal {
+/** Throws AuthError(403), naming the admin role, unless the principal is an admin. */
+export function requireAdmin(
+  principal: Principal,
+  names: RoleNames = DEFAULT_ROLE_NAMES,
+): Principal {
   if (!principal.admin) {
+    const now = principal.viewer ? 'has the viewer role (read-only)' : 'has no Warden role';
     throw new AuthError(
       403,
-      `${principal.id} is signed in but is not a Warden admin: ask for membership of the admin group`,
+      `This action needs the admin role: ${principal.id} ${now}. Ask for membership of the admin group (${names.adminGroup})`,
+    );
+  }
+  return principal;
+}
+
+/** Throws AuthError(403), naming the viewer role, unless the principal may read. */
+export function requireViewer(
+  principal: Principal,
+  names: RoleNames = DEFAULT_ROLE_NAMES,
+): Principal {
+  if (!principal.admin && !principal.viewer) {
+    throw new AuthError(
+      403,
+      `Reading Warden needs the viewer or admin role: ${principal.id} is signed in but has neither. Ask for membership of the viewer group (${names.viewerGroup}) or the admin group (${names.adminGroup})`,
     );
   }
   return principal;
@@ -49,16 +84,22 @@ export class TokenAuthenticator implements Authenticator {
   constructor(
     private readonly adminToken: string,
     private readonly nonAdminToken?: string,
+    private readonly viewerToken?: string,
   ) {}
 
   async authenticate(token: string | undefined): Promise<Principal> {
     if (!token) throw new AuthError(401, MISSING_TOKEN);
-    // Both comparisons always run, so timing does not tell which token was close.
+    // Every comparison always runs, so timing does not tell which token was close.
     const admin = sameSecret(token, this.adminToken);
     const nonAdmin = this.nonAdminToken ? sameSecret(token, this.nonAdminToken) : false;
-    if (admin) return { id: 'local-admin', admin: true, via: 'token' };
-    if (nonAdmin) return { id: 'local-non-admin', admin: false, via: 'token' };
-    throw new AuthError(401, 'The token is not valid: use the admin token printed by npm start');
+    const viewer = this.viewerToken ? sameSecret(token, this.viewerToken) : false;
+    if (admin) return { id: 'local-admin', admin: true, viewer: true, via: 'token' };
+    if (viewer) return { id: 'local-viewer', admin: false, viewer: true, via: 'token' };
+    if (nonAdmin) return { id: 'local-non-admin', admin: false, viewer: false, via: 'token' };
+    throw new AuthError(
+      401,
+      'The token is not valid: use the admin or viewer token printed by npm start',
+    );
   }
 }
 
@@ -68,6 +109,8 @@ export interface CognitoOptions {
   /** The app client tokens must be issued to (ID token `aud`, access token `client_id`). */
   clientId: string;
   adminGroup: string;
+  /** Members read everything and change nothing. */
+  viewerGroup?: string;
   /** Key source; defaults to the user pool's published JWKS, fetched and cached by jose. */
   jwks?: JWTVerifyGetKey;
 }
@@ -106,7 +149,11 @@ export class CognitoAuthenticator implements Authenticator {
       [payload['cognito:username'], payload.username, payload.email, payload.sub].find(
         (value): value is string => typeof value === 'string' && value.length > 0,
       ) ?? 'unknown';
-    return { id, admin: groups.includes(this.options.adminGroup), via: 'cognito' };
+    const admin = groups.includes(this.options.adminGroup);
+    const viewer =
+      admin ||
+      (this.options.viewerGroup !== undefined && groups.includes(this.options.viewerGroup));
+    return { id, admin, viewer, via: 'cognito' };
   }
 }
 
@@ -133,9 +180,14 @@ export function createAuthenticator(config: ControlPlaneConfig): Authenticator {
       issuer: cognitoIssuer(config.cognitoUserPoolId as string),
       clientId: config.cognitoClientId as string,
       adminGroup: config.adminGroup,
+      viewerGroup: config.viewerGroup,
     });
   }
-  return new TokenAuthenticator(config.adminToken as string, config.nonAdminToken);
+  return new TokenAuthenticator(
+    config.adminToken as string,
+    config.nonAdminToken,
+    config.viewerToken,
+  );
 }
 
 /** The bearer token of an Authorization header, if any. */

@@ -11,3 +11,4 @@ export * from './submit.js';
 export * from './websocket.js';
 export * from './worker-stopper.js';
 export * from './rollout.js';
+export * from './http/audit.js';

@@ -5,7 +5,7 @@
  * API (core's ApiGatewayTransport). The local gateway invokes these same functions with events
  * of the same shape.
  */
-import { AuthError, requireAdmin, type Authenticator } from './auth.js';
+import { AuthError, requireViewer, type Authenticator } from './auth.js';
 import type { ControlPlaneDeps } from './deps.js';
 
 /** The part of API Gateway's WebSocket request context the handlers read. */
@@ -88,8 +88,9 @@ export function createWebSocketHandlers(deps: ControlPlaneDeps) {
         }
         throw error;
       }
-      if (!principal.admin) {
-        deps.logger.info({ principal: principal.id }, 'WebSocket connection denied: not an admin');
+      // Events are reading: viewers may listen, a principal with no role may not.
+      if (!principal.admin && !principal.viewer) {
+        deps.logger.info({ principal: principal.id }, 'WebSocket connection denied: no role');
         return policy(principal.id, 'Deny', event.methodArn);
       }
       return policy(principal.id, 'Allow', event.methodArn, { principal: principal.id });
@@ -101,8 +102,9 @@ export function createWebSocketHandlers(deps: ControlPlaneDeps) {
       if (!principal) {
         // No authorizer in front (misconfigured route): check the token here rather than trust it.
         try {
-          principal = requireAdmin(
+          principal = requireViewer(
             await authenticator.authenticate(event.queryStringParameters?.token),
+            deps.config,
           ).id;
         } catch (error) {
           if (error instanceof AuthError) return { statusCode: error.status };

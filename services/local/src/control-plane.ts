@@ -31,6 +31,8 @@ export interface ControlPlaneOptions {
   logger: Logger;
   /** Generated when absent (and neither env nor WARDEN_ADMIN_TOKEN set one). */
   adminToken?: string;
+  /** The read-only token; generated when absent (and WARDEN_VIEWER_TOKEN did not set one). */
+  viewerToken?: string;
   apiPort?: number;
   wsPort?: number;
   /** Origins allowed by CORS besides WARDEN_CORS_ORIGIN. */
@@ -48,6 +50,9 @@ export interface RunningControlPlane {
   eventsEndpoint: string;
   adminToken: string;
   adminTokenSource: 'WARDEN_ADMIN_TOKEN' | 'generated';
+  /** Reads everything, changes nothing (the viewer role). */
+  viewerToken: string;
+  viewerTokenSource: 'WARDEN_VIEWER_TOKEN' | 'generated';
   config: ControlPlaneConfig;
   deps: ControlPlaneDeps;
   /** Ids of the WebSocket connections the gateway holds open. */
@@ -73,6 +78,8 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<Run
   const { logger } = options;
   const given = options.adminToken ?? options.env.WARDEN_ADMIN_TOKEN;
   const adminToken = given || randomBytes(24).toString('base64url');
+  const givenViewer = options.viewerToken ?? options.env.WARDEN_VIEWER_TOKEN;
+  const viewerToken = givenViewer || randomBytes(24).toString('base64url');
   const gateway = await startLocalGateway({
     logger: logger.child({ part: 'ws-gateway' }),
     port: options.wsPort ?? port(options.env, 'WARDEN_WS_PORT'),
@@ -83,6 +90,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<Run
       ...options.env,
       WARDEN_AUTH_MODE: options.env.WARDEN_AUTH_MODE ?? 'token',
       WARDEN_ADMIN_TOKEN: adminToken,
+      WARDEN_VIEWER_TOKEN: viewerToken,
       WARDEN_EVENTS_ENDPOINT: gateway.callbackUrl,
     });
     const built = createControlPlaneDeps(config, 'control-plane', {
@@ -117,6 +125,8 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<Run
       eventsEndpoint: gateway.callbackUrl,
       adminToken,
       adminTokenSource: given ? 'WARDEN_ADMIN_TOKEN' : 'generated',
+      viewerToken,
+      viewerTokenSource: givenViewer ? 'WARDEN_VIEWER_TOKEN' : 'generated',
       config,
       deps: built,
       openConnections: () => gateway.openConnections(),
@@ -150,12 +160,14 @@ export async function startControlPlane(context: LocalContext): Promise<Componen
       `  WebSocket  ${running.webSocketUrl}?token=<admin token>`,
       `  Events     ${running.eventsEndpoint}/@connections/{id}  (management endpoint)`,
       `  Token      ${running.adminToken}  (${running.adminTokenSource === 'generated' ? 'generated for this run; set WARDEN_ADMIN_TOKEN to choose one' : 'from WARDEN_ADMIN_TOKEN'})`,
+      `  Viewer     ${running.viewerToken}  (read-only; ${running.viewerTokenSource === 'generated' ? 'generated for this run; set WARDEN_VIEWER_TOKEN to choose one' : 'from WARDEN_VIEWER_TOKEN'})`,
       `  Breaker    sweeps every ${seconds} s (CIRCUIT_BREAKER_INTERVAL_SECONDS)`,
     ],
     outputs: {
       ApiUrl: running.apiUrl,
       WebSocketUrl: running.webSocketUrl,
       AdminToken: running.adminToken,
+      ViewerToken: running.viewerToken,
     },
     stop: () => running.stop(),
   };

@@ -18,6 +18,7 @@ export interface LocalOutputs {
   WebSocketUrl?: string;
   AdminUrl?: string;
   AdminToken?: string;
+  ViewerToken?: string;
   Workers?: { workerId: string; pid: number; mode: string }[];
 }
 

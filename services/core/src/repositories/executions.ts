@@ -134,10 +134,17 @@ export interface ListExecutionsQuery {
   /** ISO instants bounding queuedAt (inclusive from, exclusive to). */
   from?: string;
   to?: string;
+  /** An execution id or the start of one (`begins_with`). */
+  q?: string;
+  errorType?: ErrorType;
+  workerId?: string;
   limit: number;
   /** Opaque cursor from a previous page. */
   cursor?: string;
 }
+
+/** Warden's own execution ids (randomUUID): a full one cannot be the start of another. */
+const FULL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ExecutionPage {
   items: ExecutionRecord[];
@@ -689,6 +696,24 @@ export class ExecutionsRepository {
       (after?.executionId !== undefined &&
         item.queuedAt === to &&
         item.executionId < after.executionId);
+    if (query.q && FULL_UUID.test(query.q)) {
+      // A whole generated id is one GetItem, whatever else is asked; the rest is checked here.
+      const found = query.cursor ? undefined : await this.get(query.q);
+      const matches =
+        found &&
+        (!query.workflowId || found.workflowId === query.workflowId) &&
+        (!query.status || found.status === query.status) &&
+        (!query.errorType || found.errorType === query.errorType) &&
+        (!query.workerId || found.workerId === query.workerId) &&
+        (!query.from || found.queuedAt >= query.from) &&
+        (!to || found.queuedAt < to);
+      return { items: matches ? [found] : [] };
+    }
+    // Filters applied to what each partition's key condition reads (see docs/api.md for cost).
+    const extra: [name: string, clause: string, value: unknown][] = [];
+    if (query.q) extra.push(['executionId', 'begins_with(#executionId, :executionId)', query.q]);
+    if (query.errorType) extra.push(['errorType', '#errorType = :errorType', query.errorType]);
+    if (query.workerId) extra.push(['workerId', '#workerId = :workerId', query.workerId]);
     const perPartition = async (
       index: string,
       keyName: string,
@@ -709,9 +734,16 @@ export class ExecutionsRepository {
         values[':to'] = to;
       }
       const filters: string[] = [];
+      const names: Record<string, string> = { '#pk': keyName };
       if (query.status && keyName !== 'status') {
         filters.push('#status = :status');
         values[':status'] = query.status;
+        names['#status'] = 'status';
+      }
+      for (const [name, clause, value] of extra) {
+        filters.push(clause);
+        names[`#${name}`] = name;
+        values[`:${name}`] = value;
       }
       const items: ExecutionRecord[] = [];
       let ExclusiveStartKey: Record<string, unknown> | undefined;
@@ -728,10 +760,7 @@ export class ExecutionsRepository {
             IndexName: index,
             KeyConditionExpression: conditions.join(' AND '),
             FilterExpression: filters.length ? filters.join(' AND ') : undefined,
-            ExpressionAttributeNames: {
-              '#pk': keyName,
-              ...(query.status && keyName !== 'status' ? { '#status': 'status' } : {}),
-            },
+            ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
             ScanIndexForward: false,
             // One more than a page, to know whether another page follows.
@@ -749,7 +778,12 @@ export class ExecutionsRepository {
     if (query.workflowId) {
       items = await perPartition(INDEX.executionsByWorkflow, 'workflowId', query.workflowId);
     } else {
-      const statuses = query.status ? [query.status] : [...EXECUTION_STATUSES];
+      // Only a finished, unsuccessful execution carries an error type.
+      const statuses = query.status
+        ? [query.status]
+        : query.errorType
+          ? EXECUTION_STATUSES.filter((s) => s !== 'QUEUED' && s !== 'RUNNING' && s !== 'SUCCESS')
+          : [...EXECUTION_STATUSES];
       const pages = await Promise.all(
         statuses.map((status) => perPartition(INDEX.executionsByStatus, 'status', status)),
       );

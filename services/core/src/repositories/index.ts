@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableName } from '../resources.js';
 import { systemClock, type Clock } from '../time.js';
+import { AuditRepository } from './audit.js';
 import { BlacklistRepository } from './blacklist.js';
 import { ConnectionsRepository } from './connections.js';
 import { ExecutionsRepository, type ExecutionWriter } from './executions.js';
@@ -11,6 +12,7 @@ import { WorkerCommandsRepository } from './worker-commands.js';
 import { WorkerSamplesRepository } from './worker-samples.js';
 import { WorkersRepository } from './workers.js';
 
+export * from './audit.js';
 export * from './blacklist.js';
 export * from './connections.js';
 export * from './executions.js';
@@ -32,6 +34,7 @@ export interface Repositories {
   systemConfig: SystemConfigRepository;
   connections: ConnectionsRepository;
   samples: WorkerSamplesRepository;
+  audit: AuditRepository;
 }
 
 export function createRepositories(
@@ -51,5 +54,6 @@ export function createRepositories(
     systemConfig: new SystemConfigRepository(dynamo, tables.SystemConfig, clock),
     connections: new ConnectionsRepository(dynamo, tables.Connections, clock),
     samples: new WorkerSamplesRepository(dynamo, tables.WorkerSamples, clock),
+    audit: new AuditRepository(dynamo, tables.AuditLog),
   };
 }

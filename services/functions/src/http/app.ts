@@ -1,20 +1,24 @@
 /**
  * The admin HTTP API: one Hono app, served by a Lambda behind API Gateway (admin-api.ts) and by
- * Node in the local stack. Every /api route needs an admin: a bearer token checked by the
- * configured authenticator, then the admin role. Errors are always `{ error: { code, message,
- * field? } }`.
+ * Node in the local stack. Every /api route needs a bearer token checked by the configured
+ * authenticator; a read needs the viewer or admin role and anything else the admin role, decided
+ * by method here for every route at once. Every mutation is recorded in the audit trail.
+ * Errors are always `{ error: { code, message, field? } }`.
  */
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
-import { AuthError, bearerToken, requireAdmin } from '../auth.js';
+import { AuthError, bearerToken, requireAdmin, requireViewer } from '../auth.js';
 import type { ControlPlaneDeps } from '../deps.js';
+import { auditTrail, isMutation } from './audit.js';
 import { ApiError } from './errors.js';
 import type { AppEnv } from './env.js';
+import { auditRoutes } from './routes/audit.js';
 import { blacklistRoutes } from './routes/blacklist.js';
 import { configRoutes } from './routes/config.js';
 import { executionRoutes } from './routes/executions.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { pauseRoutes } from './routes/pauses.js';
+import { meRoutes } from './routes/me.js';
 import { queueRoutes } from './routes/queue.js';
 import { rolloutRoutes } from './routes/rollout.js';
 import { stuckRoutes } from './routes/stuck.js';
@@ -75,8 +79,8 @@ export function createAdminApp(
     cors({
       origin: options.corsOrigins ?? [deps.config.corsOrigin],
       allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
-      allowHeaders: ['Authorization', 'Content-Type'],
-      exposeHeaders: ['Location'],
+      allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      exposeHeaders: ['Location', 'X-Request-Id'],
       maxAge: 600,
     }),
   );
@@ -85,7 +89,14 @@ export function createAdminApp(
     const principal = await deps.authenticator.authenticate(
       bearerToken(c.req.header('Authorization')),
     );
-    c.set('principal', requireAdmin(principal));
+    c.set('principal', principal);
+    await next();
+  });
+  app.use('/api/*', auditTrail(deps));
+  app.use('/api/*', async (c, next) => {
+    const principal = c.get('principal');
+    if (isMutation(c.req.method)) requireAdmin(principal, deps.config);
+    else requireViewer(principal, deps.config);
     await next();
   });
 
@@ -99,5 +110,7 @@ export function createAdminApp(
   app.route('/api/platform/dead-letters', deadLetterRoutes(deps));
   app.route('/api/executions', executionRoutes(deps));
   app.route('/api/workflows', workflowRoutes(deps));
+  app.route('/api/platform/audit', auditRoutes(deps));
+  app.route('/api/me', meRoutes(deps));
   return app;
 }

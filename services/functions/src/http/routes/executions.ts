@@ -62,6 +62,19 @@ const listSchema = z.object({
   status: z
     .enum(EXECUTION_STATUSES, { error: `must be one of ${EXECUTION_STATUSES.join(', ')}` })
     .optional(),
+  q: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/,
+      'must be an execution id or its start: 1-128 letters, digits, ".", "_", ":" or "-"',
+    )
+    .optional(),
+  errorType: z.enum(ERROR_TYPES, { error: `must be one of ${ERROR_TYPES.join(', ')}` }).optional(),
+  workerId: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(128, 'must be at most 128 characters')
+    .optional(),
   from: instant('queued at or after').optional(),
   to: instant('queued before').optional(),
   limit: z.coerce
