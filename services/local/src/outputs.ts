@@ -19,6 +19,8 @@ export interface LocalOutputs {
   AdminUrl?: string;
   AdminToken?: string;
   Workers?: { workerId: string; pid: number; mode: string }[];
+  /** The exact environment a worker started elsewhere needs to join this stack. */
+  WorkerEnvironment?: Record<string, string>;
 }
 
 export async function writeOutputs(path: string, outputs: LocalOutputs): Promise<void> {

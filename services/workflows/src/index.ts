@@ -5,7 +5,8 @@
  * the right shape works, so an operator can drop a file in without a build.
  */
 import { fileURLToPath } from 'node:url';
-import { ID_PATTERN, MAX_TIMEOUT_SECONDS } from '@warden/core';
+// The domain module alone, so the folder check (in the CLI too) loads no AWS SDK.
+import { ID_PATTERN, MAX_TIMEOUT_SECONDS } from '@warden/core/domain';
 
 /** What a workflow's `run` receives besides its input. */
 export interface WorkflowContext {
