@@ -8,7 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 // The domain module alone: the core index would load the AWS SDK into every CLI call.
 import { EXECUTION_STATUSES, isTerminal, type ExecutionRecord } from '@warden/core/domain';
 // The folder check alone (it imports no AWS SDK), the same one the worker runs at start-up.
-import { loadWorkflowFolder } from '@warden/workflows/folder';
+import { describeFolder, loadWorkflowFolder } from '@warden/workflows/folder';
 import { WardenApiError, WardenClient } from './api-client.js';
 import { ago, details, duration, table } from './format.js';
 import { SettingsError, resolveClientSettings } from './settings.js';
@@ -500,17 +500,9 @@ export function buildProgram(): Command {
       'load a workflows folder as a worker would and report every problem (exit 1 if any)',
     )
     .action(async (dir: string) => {
-      const folder = await loadWorkflowFolder(dir);
-      if (folder.problems.length) {
-        throw new CheckFailed(
-          `${folder.directory} cannot be used as WORKFLOWS_DIR:\n  - ${folder.problems.join('\n  - ')}`,
-        );
-      }
-      print(
-        `${folder.directory}: ${folder.workflows.length} workflows load: ${folder.workflows
-          .map((w) => `${w.id}${w.timeoutSeconds ? ` (${w.timeoutSeconds} s)` : ''}`)
-          .join(', ')}`,
-      );
+      const report = describeFolder(await loadWorkflowFolder(dir));
+      if (!report.ok) throw new CheckFailed(report.text);
+      print(report.text);
     });
 
   return program;

@@ -131,3 +131,20 @@ export async function loadWorkflowFolder(directory: string): Promise<WorkflowFol
   problems.push(...(await dependencyProblems(dir)));
   return { directory: dir, workflows, problems };
 }
+
+/** What `warden workflows check` and the image build print, and whether the folder is usable. */
+export function describeFolder(folder: WorkflowFolder): { ok: boolean; text: string } {
+  if (folder.problems.length) {
+    return {
+      ok: false,
+      text: `${folder.directory} cannot be used as WORKFLOWS_DIR:\n  - ${folder.problems.join('\n  - ')}`,
+    };
+  }
+  const list = folder.workflows
+    .map((w) => `${w.id}${w.timeoutSeconds ? ` (${w.timeoutSeconds} s)` : ''}`)
+    .join(', ');
+  return {
+    ok: true,
+    text: `${folder.directory}: ${folder.workflows.length} workflows load: ${list}`,
+  };
+}
