@@ -108,7 +108,12 @@ async function step(name, action) {
 
 /** Submits, waits for a worker to take it, then for it to end. */
 async function runToEnd(request, what) {
-  const { execution } = await client.submitExecution(request);
+  const { execution } = await client.submitExecution(request).catch((error) => {
+    if (error instanceof WardenApiError && error.code === 'NO_WORKERS_REGISTERED') {
+      failStep(`no worker took the execution: no worker is registered (${error.message})`);
+    }
+    throw error;
+  });
   const id = execution.executionId;
   await until(
     `no worker took the execution within ${timeoutSeconds} s (${what} ${id} is still QUEUED: is any worker running, and does one know ${request.workflowId}?)`,
