@@ -52,6 +52,7 @@ async function run(command: string, args: string[], label: string): Promise<stri
 const podman = (...args: string[]): string =>
   execFileSync('podman', args, { env: podmanEnv, encoding: 'utf8' }).trim();
 
+let base: string;
 let stack: Spawned;
 let home: string;
 let workflows: string;
@@ -59,7 +60,7 @@ let client: WardenClient;
 let workerEnvironment: Record<string, string>;
 
 beforeAll(async () => {
-  const base = (await run('bash', ['test/container/stand-in-base.sh'], 'stand-in base image'))
+  base = (await run('bash', ['test/container/stand-in-base.sh'], 'stand-in base image'))
     .split('\n')
     .at(-1)!;
 
@@ -214,4 +215,52 @@ describe('the worker image', () => {
     const { workers } = await client.listWorkers();
     expect(workers.find((w) => w.workerId === workerId)?.status).toBe('OFFLINE');
   });
+});
+
+describe('npm run image', () => {
+  it('builds the example folder as a clean clone has it', async () => {
+    const exampleTag = `localhost/warden-worker:example-${suffix}`;
+    try {
+      const output = await run(
+        'npm',
+        [
+          'run',
+          'image',
+          '--',
+          '--workflows',
+          'examples/workflows',
+          '--base',
+          base,
+          '--tag',
+          exampleTag,
+        ],
+        'npm run image (examples/workflows)',
+      );
+      expect(output).toContain('2 workflows load: hello, slug (10 s)');
+      expect(podman('image', 'inspect', exampleTag, '--format', '{{.Config.User}}')).toBe('node');
+    } finally {
+      podman('rmi', '--force', '--ignore', exampleTag);
+    }
+  }, 900_000);
+
+  it('refuses to build a folder with a broken workflow, naming the problem', async () => {
+    const broken = mkdtempSync(join(tmpdir(), 'warden-broken-workflows-'));
+    writeFileSync(join(broken, 'ok.mjs'), "export default { id: 'ok', run: () => 1 };\n");
+    writeFileSync(join(broken, 'copy.mjs'), "export default { id: 'ok', run: () => 2 };\n");
+    const brokenTag = `localhost/warden-worker:broken-${suffix}`;
+    try {
+      const error = await run(
+        'npm',
+        ['run', 'image', '--', '--workflows', broken, '--base', base, '--tag', brokenTag],
+        'npm run image (broken folder)',
+      ).catch((caught: unknown) => caught as Error);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toContain(
+        'copy.mjs: workflow id "ok" is already defined by ok.mjs',
+      );
+      expect(() => podman('image', 'exists', brokenTag)).toThrow();
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
+  }, 900_000);
 });
