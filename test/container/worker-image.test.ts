@@ -221,7 +221,7 @@ describe('npm run image', () => {
   it('builds the example folder as a clean clone has it', async () => {
     const exampleTag = `localhost/warden-worker:example-${suffix}`;
     try {
-      const output = await run(
+      await run(
         'npm',
         [
           'run',
@@ -236,7 +236,11 @@ describe('npm run image', () => {
         ],
         'npm run image (examples/workflows)',
       );
-      expect(output).toContain('2 workflows load: hello, slug (10 s)');
+      // The folder and the dependency installed from its lock file are in the image, and load.
+      const check = ['node', 'services/workflows/dist/check-main.js', '/app/workflows'];
+      expect(podman('run', '--rm', '--read-only', exampleTag, ...check)).toBe(
+        '/app/workflows: 2 workflows load: hello, slug (10 s)',
+      );
       expect(podman('image', 'inspect', exampleTag, '--format', '{{.Config.User}}')).toBe('node');
     } finally {
       podman('rmi', '--force', '--ignore', exampleTag);
@@ -256,7 +260,7 @@ describe('npm run image', () => {
       ).catch((caught: unknown) => caught as Error);
       expect(error).toBeInstanceOf(Error);
       expect((error as Error).message).toContain(
-        'copy.mjs: workflow id "ok" is already defined by ok.mjs',
+        'ok.mjs: workflow id "ok" is already defined by copy.mjs',
       );
       expect(() => podman('image', 'exists', brokenTag)).toThrow();
     } finally {
