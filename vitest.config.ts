@@ -54,6 +54,19 @@ export default defineConfig({
         },
       },
       {
+        // Builds the worker image with podman and runs it against `npm start` (root, podman,
+        // runc and debootstrap needed; .ci/run installs them). The first run builds and caches a
+        // stand-in Node 24 base image.
+        test: {
+          name: 'container',
+          include: ['test/container/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 1_500_000,
+          fileParallelism: false,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],

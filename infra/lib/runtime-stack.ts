@@ -27,11 +27,11 @@ import { Monitoring } from './constructs/monitoring.js';
 import { Notifications } from './constructs/notifications.js';
 import type { WardenFunction } from './constructs/warden-function.js';
 import { WorkerCluster } from './constructs/worker-cluster.js';
-import { WorkerService } from './constructs/worker-service.js';
+import { WorkerService, workerSettingsEnv } from './constructs/worker-service.js';
 import { WorkflowRole } from './constructs/workflow-role.js';
 import { acknowledge, acknowledgeIamFindings } from './nag.js';
 import { ADMIN_UI_DIST, HANDLERS, type HandlerEntry, type HandlerName } from './paths.js';
-import type { DeploySettings } from './settings.js';
+import type { DeploySettings, WorkerServiceSettings } from './settings.js';
 
 export interface RuntimeStackProps extends StackProps {
   settings: DeploySettings;
@@ -81,6 +81,7 @@ export class RuntimeStack extends Stack {
       prefix: settings.prefix,
       natGateways: settings.natGateways,
       logRetention,
+      image: { workflowsDir: settings.workflowsDir, nodeImage: settings.workerBaseImage },
     });
     this.workflowRole = new WorkflowRole(this, 'WorkflowRole', {
       assumedBy: this.workers.taskRole,
@@ -167,24 +168,21 @@ export class RuntimeStack extends Stack {
     );
 
     // --- Workers ------------------------------------------------------------------------------
-    const workerEnv = (useThreadWorkers: boolean): Record<string, string> => {
+    const workerEnv = (
+      useThreadWorkers: boolean,
+      service: WorkerServiceSettings,
+    ): Record<string, string> => {
       const env: Record<string, string> = {
         ...sharedEnv,
         AWS_REGION: this.region,
         WARDEN_EVENTS_ENDPOINT: eventsEndpoint,
-        WORKER_THREAD_POOL_SIZE: String(settings.threadPoolSize),
-        CANCEL_GRACE_SECONDS: String(settings.cancelGraceSeconds),
-        WORKER_HEARTBEAT_INTERVAL_SECONDS: String(settings.heartbeatIntervalSeconds),
         WORKER_SHUTDOWN_DEADLINE_SECONDS: String(WORKER_SHUTDOWN_DEADLINE_SECONDS),
         // Workflows get this role's short-lived credentials, not the task role's.
         WORKFLOW_ROLE_ARN: this.workflowRole.roleArn,
       };
-      if (settings.maxConcurrency !== undefined) {
-        env.WORKER_MAX_CONCURRENCY = String(settings.maxConcurrency);
-      }
       validateWithCore(
         `${metricMode(useThreadWorkers)} workers`,
-        { ...env, USE_THREAD_WORKERS: String(useThreadWorkers) },
+        { ...env, ...workerSettingsEnv(service), USE_THREAD_WORKERS: String(useThreadWorkers) },
         loadWorkerConfig,
       );
       return env;
@@ -198,7 +196,8 @@ export class RuntimeStack extends Stack {
       ...serviceProps,
       role: 'baseline',
       useThreadWorkers: settings.useThreadWorkers,
-      environment: workerEnv(settings.useThreadWorkers),
+      environment: workerEnv(settings.useThreadWorkers, settings.baselineWorker),
+      workerSettings: settings.baselineWorker,
       desiredCount: settings.desiredCount,
     });
     if (settings.canary) {
@@ -212,7 +211,8 @@ export class RuntimeStack extends Stack {
         ...serviceProps,
         role: 'canary',
         useThreadWorkers: true,
-        environment: workerEnv(true),
+        environment: workerEnv(true, settings.canaryWorker),
+        workerSettings: settings.canaryWorker,
         desiredCount: 1,
       });
     }

@@ -4,6 +4,45 @@
  * cdk.json as JSON, so every parser accepts both. A bad value stops the synth with a message
  * naming the key, the value given and what is accepted.
  */
+import { DEFAULT_EXECUTIONS_PER_THREAD } from '@warden/core';
+
+/**
+ * The worker settings of one service. A key given plainly (`-c executionsPerThread=4`) sets the
+ * baseline and, unless overridden, the canary; `canary` + the key (`-c canaryExecutionsPerThread=8`)
+ * sets the canary alone, so the canary can try a setting the baseline does not run.
+ */
+export interface WorkerServiceSettings {
+  /** WORKER_THREAD_POOL_SIZE */
+  threadPoolSize: number;
+  /** WORKER_EXECUTIONS_PER_THREAD */
+  executionsPerThread: number;
+  /** WORKER_MAX_CONCURRENCY; unset lets the worker use its default. */
+  maxConcurrency?: number;
+  /** CANCEL_GRACE_SECONDS */
+  cancelGraceSeconds: number;
+  /** WORKER_HEARTBEAT_INTERVAL_SECONDS */
+  heartbeatIntervalSeconds: number;
+  /** WORKER_MAX_EXECUTIONS_PER_PROCESS; the worker's default when unset. */
+  maxExecutionsPerProcess?: number;
+  /** WORKER_MAX_PROCESS_MEMORY_MB; the worker's default when unset. */
+  maxProcessMemoryMb?: number;
+  /** WORKER_THREAD_MAX_HEAP_MB; the worker's default when unset. */
+  threadMaxHeapMb?: number;
+}
+
+/** Context keys of the per-service worker settings (the canary's are `canary` + Key). */
+export const WORKER_SERVICE_KEYS = [
+  'threadPoolSize',
+  'executionsPerThread',
+  'maxConcurrency',
+  'cancelGraceSeconds',
+  'heartbeatIntervalSeconds',
+  'maxExecutionsPerProcess',
+  'maxProcessMemoryMb',
+  'threadMaxHeapMb',
+] as const satisfies readonly (keyof WorkerServiceSettings)[];
+
+export const canaryKey = (key: string): string => `canary${key[0]!.toUpperCase()}${key.slice(1)}`;
 
 export interface DeploySettings {
   /** Prefix of stack, table and queue names; tables are `<prefix>-<Table>` as core expects. */
@@ -43,6 +82,14 @@ export interface DeploySettings {
   natGateways: number;
   logRetentionDays: number;
   logLevel: string;
+  /** The workflows folder baked into the worker image (both services); the samples when unset. */
+  workflowsDir?: string;
+  /** Base image of the worker image (the Dockerfile's NODE_IMAGE); its default when unset. */
+  workerBaseImage?: string;
+  /** The baseline service's worker settings (the plain keys; also the fields above). */
+  baselineWorker: WorkerServiceSettings;
+  /** The canary service's worker settings: the baseline's, overridden by `canary<Key>`. */
+  canaryWorker: WorkerServiceSettings;
 }
 
 export class SettingsError extends Error {
@@ -164,6 +211,65 @@ class ContextReader {
   }
 }
 
+const plain = (name: string): string => name;
+
+/** One service's worker settings; `key` maps a setting's name to the context key read. */
+function readWorkerService(
+  reader: ContextReader,
+  key: (name: string) => string,
+  fallback: Partial<WorkerServiceSettings> & { threadPoolSize: number },
+): WorkerServiceSettings {
+  return {
+    // The baseline's pool size is read with the sizes of the task (its fallback already).
+    threadPoolSize:
+      key === plain
+        ? fallback.threadPoolSize
+        : reader.integer(key('threadPoolSize'), 1, 64, fallback.threadPoolSize),
+    executionsPerThread: reader.integer(
+      key('executionsPerThread'),
+      1,
+      64,
+      fallback.executionsPerThread ?? DEFAULT_EXECUTIONS_PER_THREAD,
+    ),
+    maxConcurrency:
+      reader.optionalInteger(key('maxConcurrency'), 1, 256) ?? fallback.maxConcurrency,
+    cancelGraceSeconds: reader.decimal(
+      key('cancelGraceSeconds'),
+      0.1,
+      600,
+      fallback.cancelGraceSeconds ?? 10,
+    ),
+    heartbeatIntervalSeconds: reader.decimal(
+      key('heartbeatIntervalSeconds'),
+      0.5,
+      300,
+      fallback.heartbeatIntervalSeconds ?? 10,
+    ),
+    maxExecutionsPerProcess:
+      reader.optionalInteger(key('maxExecutionsPerProcess'), 1, 10_000_000) ??
+      fallback.maxExecutionsPerProcess,
+    maxProcessMemoryMb:
+      reader.optionalInteger(key('maxProcessMemoryMb'), 64, 65_536) ?? fallback.maxProcessMemoryMb,
+    threadMaxHeapMb:
+      reader.optionalInteger(key('threadMaxHeapMb'), 16, 16_384) ?? fallback.threadMaxHeapMb,
+  };
+}
+
+/** In thread mode every execution needs a thread slot: maxConcurrency ≤ threads × per thread. */
+function checkThreadSlots(
+  problems: string[],
+  service: WorkerServiceSettings,
+  key: (name: string) => string,
+  label: string,
+): void {
+  const slots = service.threadPoolSize * service.executionsPerThread;
+  if (service.maxConcurrency !== undefined && service.maxConcurrency > slots) {
+    problems.push(
+      `${key('maxConcurrency')}=${service.maxConcurrency} is more than ${key('threadPoolSize')} × ${key('executionsPerThread')} = ${service.threadPoolSize} × ${service.executionsPerThread} = ${slots} for the ${label} (thread workers): expected at most ${slots}`,
+    );
+  }
+}
+
 export function readSettings(lookup: ContextLookup): DeploySettings {
   const reader = new ContextReader(lookup);
   const workerCpu = reader.oneOf('workerCpu', Object.keys(FARGATE_CPU_MEMORY).map(Number), 1024);
@@ -171,6 +277,7 @@ export function readSettings(lookup: ContextLookup): DeploySettings {
   const desiredCount = reader.integer('desiredCount', 1, 100, 2);
   const maxCount = reader.integer('maxCount', 1, 500, 10);
   const threadPoolSize = reader.integer('threadPoolSize', 1, 64, 4);
+  const baselineWorker = readWorkerService(reader, plain, { threadPoolSize });
   const settings: DeploySettings = {
     prefix: reader.text(
       'prefix',
@@ -184,10 +291,10 @@ export function readSettings(lookup: ContextLookup): DeploySettings {
     workerMemoryMiB,
     desiredCount,
     maxCount,
-    maxConcurrency: reader.optionalInteger('maxConcurrency', 1, 256),
+    maxConcurrency: baselineWorker.maxConcurrency,
     threadPoolSize,
-    cancelGraceSeconds: reader.decimal('cancelGraceSeconds', 0.1, 600, 10),
-    heartbeatIntervalSeconds: reader.decimal('heartbeatIntervalSeconds', 0.5, 300, 10),
+    cancelGraceSeconds: baselineWorker.cancelGraceSeconds,
+    heartbeatIntervalSeconds: baselineWorker.heartbeatIntervalSeconds,
     targetBacklogPerTask: reader.integer('targetBacklogPerTask', 1, 10_000, 8),
     oldestMessageAlarmSeconds: reader.integer('oldestMessageAlarmSeconds', 60, 1_209_600, 900),
     canarySuccessRateMarginPercent: reader.decimal('canarySuccessRateMarginPercent', 0, 100, 2),
@@ -208,6 +315,14 @@ export function readSettings(lookup: ContextLookup): DeploySettings {
     natGateways: reader.integer('natGateways', 0, 3, 1),
     logRetentionDays: reader.oneOf('logRetentionDays', LOG_RETENTION_DAYS, 30),
     logLevel: reader.oneOf('logLevel', LOG_LEVELS, 'info'),
+    workflowsDir: reader.text('workflowsDir', /^\S.*$/, 'a path to a folder of workflow modules'),
+    workerBaseImage: reader.text(
+      'workerBaseImage',
+      /^[\w./:@-]+$/,
+      'an image reference such as node:24-bookworm-slim',
+    ),
+    baselineWorker,
+    canaryWorker: readWorkerService(reader, canaryKey, baselineWorker),
   };
 
   const range = FARGATE_CPU_MEMORY[workerCpu];
@@ -218,6 +333,15 @@ export function readSettings(lookup: ContextLookup): DeploySettings {
         `workerMemoryMiB=${workerMemoryMiB} does not fit workerCpu=${workerCpu}: Fargate accepts ${min} to ${max} MiB in steps of ${step}`,
       );
     }
+  }
+  if (settings.useThreadWorkers) {
+    checkThreadSlots(reader.problems, settings.baselineWorker, plain, 'baseline service');
+  }
+  if (settings.canary) {
+    // Name the key the value came from: the canary's own, or the plain one it inherited.
+    const canaryName = (name: string) =>
+      lookup(canaryKey(name)) === undefined ? name : canaryKey(name);
+    checkThreadSlots(reader.problems, settings.canaryWorker, canaryName, 'canary service');
   }
   if (maxCount < desiredCount) {
     reader.problems.push(

@@ -152,8 +152,10 @@ describe('worker services and the rollout flag', () => {
   });
 
   it('refuses a context the worker would refuse, naming the variables', () => {
-    expect(() => synthWarden({ canary: true, maxConcurrency: 8, threadPoolSize: 4 })).toThrow(
-      /WORKER_MAX_CONCURRENCY=8 is more than WORKER_THREAD_POOL_SIZE=4/,
+    expect(() =>
+      synthWarden({ canary: true, maxConcurrency: 8, threadPoolSize: 4, executionsPerThread: 1 }),
+    ).toThrow(
+      'maxConcurrency=8 is more than threadPoolSize × executionsPerThread = 4 × 1 = 4 for the canary service (thread workers): expected at most 4',
     );
   });
 });

@@ -1,16 +1,15 @@
 /**
- * The worker image recipe (services/worker/Dockerfile), checked without a Docker engine: Node 24
- * in every stage, a non-root user, `node` itself as PID 1, and a build context — filtered by
- * services/worker/.dockerignore exactly as CDK stages it — that holds every file the Dockerfile
- * copies. (Building the image needs Docker; `cdk deploy` does that.)
+ * The worker image recipe (services/worker/Dockerfile), checked without a container engine:
+ * Node 24 in every stage, a non-root user, `node` itself as PID 1, and a build context — staged
+ * exactly as `npm run image` and CDK stage it — that holds every file the Dockerfile copies.
+ * (test/container builds and runs the image itself.)
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileSystem, IgnoreMode } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workerImageExcludes } from '../lib/constructs/worker-cluster.js';
 import { REPO_ROOT, WORKER_DOCKERFILE } from '../lib/paths.js';
+import { stageWorkerImage } from '../lib/worker-image.js';
 
 const dockerfile = readFileSync(join(REPO_ROOT, WORKER_DOCKERFILE), 'utf8');
 /** Instructions with line continuations joined and comments dropped. */
@@ -29,11 +28,9 @@ const nodeImage = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1];
 
 let context: string;
 beforeAll(() => {
+  // Staged exactly as `npm run image` and `cdk deploy` stage it (samples as the workflows).
   context = mkdtempSync(join(tmpdir(), 'warden-worker-context-'));
-  FileSystem.copyDirectory(REPO_ROOT, context, {
-    exclude: workerImageExcludes(),
-    ignoreMode: IgnoreMode.DOCKER,
-  });
+  stageWorkerImage(context, {});
 }, 60_000);
 afterAll(() => rmSync(context, { recursive: true, force: true }));
 
@@ -71,8 +68,8 @@ describe('worker Dockerfile', () => {
       expect(existsSync(join(context, source)), `${source} in the build context`).toBe(true);
     }
     expect(existsSync(join(context, WORKER_DOCKERFILE))).toBe(true);
-    // The sample workflows the worker loads by default ride along.
-    expect(existsSync(join(context, 'services/workflows/samples'))).toBe(true);
+    // Without a folder of its own, the image carries the sample workflows as its workflows.
+    expect(existsSync(join(context, 'workflows/echo.mjs'))).toBe(true);
   });
 
   it('copies the manifest of every npm workspace (npm ci checks them against the lock file)', () => {

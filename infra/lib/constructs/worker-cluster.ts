@@ -1,35 +1,29 @@
 /**
  * Where workers run: a VPC (private subnets behind NAT, free gateway endpoints for DynamoDB and
  * S3, rejected-traffic flow logs), an ECS cluster with Container Insights (its RunningTaskCount
- * feeds the backlog-per-task scaling), the worker image built from `services/worker/Dockerfile`
- * at deploy time, and the role and log group every worker service shares.
+ * feeds the backlog-per-task scaling), the worker image (infra/lib/worker-image.ts: the
+ * Dockerfile with a workflows folder baked in) built at deploy time, and the role and log group every worker service shares.
  */
-import { readFileSync } from 'node:fs';
-import { IgnoreMode, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { join } from 'node:path';
+import { RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { REPO_ROOT, WORKER_DOCKERFILE, WORKER_DOCKERIGNORE } from '../paths.js';
+import { stageWorkerImage, type WorkerImageOptions } from '../worker-image.js';
 
 export interface WorkerClusterProps {
   prefix: string;
   natGateways: number;
   logRetention: logs.RetentionDays;
+  /** The workflows folder and base image baked into the worker image (samples by default). */
+  image?: WorkerImageOptions;
 }
 
-/**
- * The image's build context is the repository root (the worker needs core and the sample
- * workflows beside it); `services/worker/.dockerignore` keeps it to what the Dockerfile copies.
- */
-export function workerImageExcludes(): string[] {
-  return readFileSync(WORKER_DOCKERIGNORE, 'utf8')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#'));
-}
+// Where the image's build context filter lives now; kept importable from here.
+export { workerImageExcludes } from '../worker-image.js';
 
 export class WorkerCluster extends Construct {
   readonly vpc: ec2.Vpc;
@@ -90,12 +84,17 @@ export class WorkerCluster extends Construct {
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
 
+    // The same staged context, Dockerfile and build arguments as `npm run image`, staged beside
+    // the cloud assembly; the asset hash follows its contents, so the workflows folder counts.
+    const image = stageWorkerImage(
+      join(Stage.of(this)?.outdir ?? '.', `${this.node.addr}.worker-context`),
+      props.image ?? {},
+    );
     this.image = ecs.ContainerImage.fromDockerImageAsset(
       new ecrAssets.DockerImageAsset(this, 'Image', {
-        directory: REPO_ROOT,
-        file: WORKER_DOCKERFILE,
-        exclude: workerImageExcludes(),
-        ignoreMode: IgnoreMode.DOCKER,
+        directory: image.directory,
+        file: image.file,
+        buildArgs: image.buildArgs,
         platform: ecrAssets.Platform.LINUX_AMD64,
       }),
     );

@@ -10,14 +10,37 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.js';
 import { metricMode, type WorkerMode } from '@warden/core';
+import type { WorkerServiceSettings } from '../settings.js';
 import type { WorkerCluster } from './worker-cluster.js';
+
+/** The worker variables a service's own settings set (unset ones keep the worker's default). */
+export function workerSettingsEnv(settings: WorkerServiceSettings): Record<string, string> {
+  const env: Record<string, string> = {
+    WORKER_THREAD_POOL_SIZE: String(settings.threadPoolSize),
+    WORKER_EXECUTIONS_PER_THREAD: String(settings.executionsPerThread),
+    CANCEL_GRACE_SECONDS: String(settings.cancelGraceSeconds),
+    WORKER_HEARTBEAT_INTERVAL_SECONDS: String(settings.heartbeatIntervalSeconds),
+  };
+  const optional = {
+    WORKER_MAX_CONCURRENCY: settings.maxConcurrency,
+    WORKER_MAX_EXECUTIONS_PER_PROCESS: settings.maxExecutionsPerProcess,
+    WORKER_MAX_PROCESS_MEMORY_MB: settings.maxProcessMemoryMb,
+    WORKER_THREAD_MAX_HEAP_MB: settings.threadMaxHeapMb,
+  };
+  for (const [name, value] of Object.entries(optional)) {
+    if (value !== undefined) env[name] = String(value);
+  }
+  return env;
+}
 
 export interface WorkerServiceProps {
   workers: WorkerCluster;
   role: 'baseline' | 'canary';
   useThreadWorkers: boolean;
-  /** Everything but USE_THREAD_WORKERS, which this construct owns. */
+  /** Everything but USE_THREAD_WORKERS and the service's worker settings, which this construct owns. */
   environment: Record<string, string>;
+  /** This service's own worker settings (the baseline and the canary each have theirs). */
+  workerSettings: WorkerServiceSettings;
   cpu: number;
   memoryMiB: number;
   /** Fixed task count, or the scaling floor when `scaling` is given. */
@@ -69,6 +92,7 @@ export class WorkerService extends Construct {
       stopTimeout: WORKER_STOP_TIMEOUT,
       environment: {
         ...props.environment,
+        ...workerSettingsEnv(props.workerSettings),
         USE_THREAD_WORKERS: String(props.useThreadWorkers),
       },
       logging: ecs.LogDrivers.awsLogs({

@@ -1,7 +1,7 @@
 /**
  * `warden`: the admin API from a terminal. Readable tables by default, the API's JSON with
- * --json. Exit codes: 0 done; 1 the API refused the request (4xx: the message says why); 2 the
- * request could not be made or failed (bad arguments, no URL or token, API unreachable, 5xx).
+ * --json. Exit codes: 0 done; 1 the API refused the request (4xx: the message says why) or
+ * `workflows check` found problems; 2 the request could not be made or failed (bad arguments, no URL or token, API unreachable, 5xx).
  */
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -14,6 +14,8 @@ import {
   type ExecutionRecord,
 } from '@warden/core/domain';
 import type { AuditListQuery, BulkActionResponse } from '@warden/core/api-types';
+// The folder check alone (it imports no AWS SDK), the same one the worker runs at start-up.
+import { describeFolder, loadWorkflowFolder } from '@warden/workflows/folder';
 import { WardenApiError, WardenClient } from './api-client.js';
 import { ROLLOUT_MAX_MINUTES } from '@warden/core/rollout';
 import { ago, details, duration, table } from './format.js';
@@ -29,6 +31,8 @@ interface GlobalOptions {
 
 /** A mistake in how the CLI was called, found by an action (commander reports its own). */
 class UsageError extends Error {}
+/** A local check found problems (exit 1, like a request the API refused). */
+class CheckFailed extends Error {}
 
 function toNumber(
   name: string,
@@ -746,6 +750,7 @@ export function buildProgram(): Command {
     );
 
   program
+  const workflows = program
     .command('workflows')
     .description('the workflows the registered workers can run')
     .action(
@@ -772,6 +777,16 @@ export function buildProgram(): Command {
             : 'No worker is registered, so no workflow is known.',
       ),
     );
+  workflows
+    .command('check <dir>')
+    .description(
+      'load a workflows folder as a worker would and report every problem (exit 1 if any)',
+    )
+    .action(async (dir: string) => {
+      const report = describeFolder(await loadWorkflowFolder(dir));
+      if (!report.ok) throw new CheckFailed(report.text);
+      print(report.text);
+    });
 
   return program;
 }
@@ -791,6 +806,10 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     if (error instanceof CommanderError) {
       // Commander printed the problem (or the help) already.
       return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof CheckFailed) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
     }
     if (error instanceof SettingsError || error instanceof UsageError) {
       process.stderr.write(`Error: ${error.message}\n`);

@@ -163,6 +163,13 @@ function readShared(reader: EnvReader): SharedConfig {
   };
 }
 
+/**
+ * Executions one thread runs at once by default. Sharing a warm thread is what halves memory
+ * (docs/benchmarks.md); a thread blocked by one execution costs its neighbours a retry, never a
+ * stuck record. 1 restores a thread per execution. The CDK context defaults to the same.
+ */
+export const DEFAULT_EXECUTIONS_PER_THREAD = 8;
+
 export function loadSharedConfig(env: Env = process.env): SharedConfig {
   const reader = new EnvReader(env);
   const config = readShared(reader);
@@ -249,9 +256,11 @@ type WorkerSettings = Omit<
 function readWorker(reader: EnvReader): WorkerSettings {
   const threadPoolSize = reader.get('WORKER_THREAD_POOL_SIZE', integer(1, 64), 4);
   const useThreadWorkers = reader.get('USE_THREAD_WORKERS', boolean, false);
-  // Sharing a warm thread is what halves memory (docs/benchmarks.md); a thread blocked by one
-  // execution costs its neighbours a retry, never a stuck record. 1 restores a thread per execution.
-  const executionsPerThread = reader.get('WORKER_EXECUTIONS_PER_THREAD', integer(1, 64), 8);
+  const executionsPerThread = reader.get(
+    'WORKER_EXECUTIONS_PER_THREAD',
+    integer(1, 64),
+    DEFAULT_EXECUTIONS_PER_THREAD,
+  );
   const threadSlots = threadPoolSize * executionsPerThread;
   const settings: WorkerSettings = {
     useThreadWorkers,

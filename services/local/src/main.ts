@@ -21,6 +21,7 @@ import { writeOutputs, type LocalOutputs } from './outputs.js';
 import { startControlPlane } from './control-plane.js';
 import { startWorkers } from './workers.js';
 import { adminUiOrigin, startAdminUi } from './admin-ui.js';
+import { workerEnvironment } from './worker-environment.js';
 
 async function main(): Promise<void> {
   let settings: ReturnType<typeof loadLocalSettings>;
@@ -106,6 +107,8 @@ async function main(): Promise<void> {
       Object.assign(outputs, component.outputs);
     }
 
+    // Complete once the control plane has named the events endpoint.
+    outputs.WorkerEnvironment = workerEnvironment(env, config);
     const outputsFile = resolve(settings.home, 'outputs.json');
     await writeOutputs(outputsFile, outputs);
     const lines = [

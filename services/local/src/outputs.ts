@@ -20,6 +20,8 @@ export interface LocalOutputs {
   AdminToken?: string;
   ViewerToken?: string;
   Workers?: { workerId: string; pid: number; mode: string }[];
+  /** The exact environment a worker started elsewhere needs to join this stack. */
+  WorkerEnvironment?: Record<string, string>;
 }
 
 export async function writeOutputs(path: string, outputs: LocalOutputs): Promise<void> {

@@ -3,11 +3,9 @@
  * loaded and checked once at start-up so a broken module stops the worker with a clear message
  * instead of failing executions later.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename } from 'node:path';
 import type { RetryPolicy, WorkflowInfo } from '@warden/core';
-import { checkWorkflowDefinition } from '@warden/workflows';
+import { loadWorkflowFolder } from '@warden/workflows/folder';
 
 export interface CatalogEntry {
   id: string;
@@ -21,8 +19,6 @@ export interface CatalogEntry {
   file: string;
   moduleUrl: string;
 }
-
-const MODULE_EXTENSIONS = new Set(['.mjs', '.js', '.cjs']);
 
 export class WorkflowLoadError extends Error {
   constructor(
@@ -70,77 +66,9 @@ export class WorkflowCatalog {
 }
 
 export async function loadWorkflowCatalog(directory: string): Promise<WorkflowCatalog> {
-  const dir = resolve(directory);
-  let names: string[];
-  try {
-    if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
-    names = await readdir(dir);
-  } catch (error) {
-    throw new WorkflowLoadError(dir, [
-      `the directory cannot be read: ${error instanceof Error ? error.message : String(error)}`,
-    ]);
-  }
-  const files = names
-    .filter((name) => MODULE_EXTENSIONS.has(extname(name)) && !name.startsWith('.'))
-    .sort();
-  const problems: string[] = [];
-  const entries: CatalogEntry[] = [];
-  const byId = new Map<string, string>();
-  for (const name of files) {
-    const file = join(dir, name);
-    const moduleUrl = pathToFileURL(file).href;
-    let exported: unknown;
-    try {
-      exported = ((await import(moduleUrl)) as { default?: unknown }).default;
-    } catch (error) {
-      problems.push(
-        `${name}: failed to load: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-      );
-      continue;
-    }
-    const definitionProblems = checkWorkflowDefinition(exported);
-    if (definitionProblems.length) {
-      problems.push(`${name}: ${definitionProblems.join('; ')}`);
-      continue;
-    }
-    const definition = exported as {
-      id: string;
-      name?: string;
-      timeoutSeconds?: number;
-      isolation?: 'thread';
-      retry?: RetryPolicy;
-      idempotent?: boolean;
-    };
-    const earlier = byId.get(definition.id);
-    if (earlier) {
-      problems.push(`${name}: workflow id "${definition.id}" is already defined by ${earlier}`);
-      continue;
-    }
-    byId.set(definition.id, name);
-    entries.push({
-      id: definition.id,
-      name: definition.name ?? definition.id,
-      timeoutSeconds: definition.timeoutSeconds,
-      ...(definition.isolation ? { isolation: definition.isolation } : {}),
-      ...(definition.retry
-        ? {
-            retry: {
-              attempts: definition.retry.attempts,
-              backoffSeconds: definition.retry.backoffSeconds,
-              ...(definition.retry.backoffRate !== undefined
-                ? { backoffRate: definition.retry.backoffRate }
-                : {}),
-            },
-          }
-        : {}),
-      ...(definition.idempotent ? { idempotent: true } : {}),
-      file,
-      moduleUrl,
-    });
-  }
-  if (!files.length) problems.push('no workflow modules (.mjs, .js or .cjs files) found');
-  if (problems.length) throw new WorkflowLoadError(dir, problems);
-  return new WorkflowCatalog(dir, entries);
+  const folder = await loadWorkflowFolder(directory);
+  if (folder.problems.length) throw new WorkflowLoadError(folder.directory, folder.problems);
+  return new WorkflowCatalog(folder.directory, folder.workflows);
 }
 
 export const describeCatalog = (catalog: WorkflowCatalog): string =>

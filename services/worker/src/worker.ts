@@ -84,6 +84,8 @@ export class WorkerRuntime {
   private commandTimer?: NodeJS.Timeout;
   private heartbeatSoon?: NodeJS.Timeout;
   private heartbeating = false;
+  /** No heartbeat before the full record is written: it would show the worker ONLINE without its catalog. */
+  private registered = false;
   private polling = false;
   private stopping?: Promise<void>;
   /** The circuit breaker's window (SystemConfig), refreshed with each heartbeat. */
@@ -163,6 +165,7 @@ export class WorkerRuntime {
       workflows: catalog.info(config.defaultTimeoutSeconds),
     };
     await withRetry('registering the worker', () => repos.workers.register(record), { logger });
+    this.registered = true;
     const { workflows: _workflows, ...worker } = record;
     this.publish({ type: 'worker_online', worker });
     logger.info(
@@ -237,7 +240,7 @@ export class WorkerRuntime {
   }
 
   private async heartbeat(): Promise<void> {
-    if (this.heartbeating) return;
+    if (this.heartbeating || !this.registered) return;
     this.heartbeating = true;
     const { repos, workerId, logger } = this.deps;
     try {

@@ -5,14 +5,15 @@
  * the right shape works, so an operator can drop a file in without a build.
  */
 import { fileURLToPath } from 'node:url';
+// The domain module alone, so the folder check (in the CLI too) loads no AWS SDK.
 import {
   ID_PATTERN,
   MAX_RETRY_ATTEMPTS,
   MAX_TIMEOUT_SECONDS,
   type RetryPolicy,
-} from '@warden/core';
+} from '@warden/core/domain';
 
-export type { RetryPolicy } from '@warden/core';
+export type { RetryPolicy } from '@warden/core/domain';
 
 /** What a workflow's `run` receives besides its input. */
 export interface WorkflowContext {
