@@ -48,7 +48,10 @@ function packageRules() {
     ),
     restrict(
       ['services/client/**'],
-      forbid(except('@warden/core'), 'the client imports only core'),
+      forbid(
+        except('@warden/core', '@warden/workflows'),
+        'the client imports only core, and workflows for the folder check',
+      ),
     ),
     restrict(['infra/**'], forbid(except('@warden/core'), 'infra imports only core')),
     restrict(

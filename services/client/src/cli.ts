@@ -749,7 +749,6 @@ export function buildProgram(): Command {
       ),
     );
 
-  program
   const workflows = program
     .command('workflows')
     .description('the workflows the registered workers can run')
