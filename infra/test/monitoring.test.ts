@@ -213,6 +213,7 @@ describe('dashboard', () => {
 
   it('charts every worker metric for both modes, pool-process ones for thread mode', () => {
     const poolOnly: string[] = [
+      WORKER_METRICS.executionsCollateral,
       WORKER_METRICS.processRecycles,
       WORKER_METRICS.processUptimeSeconds,
       WORKER_METRICS.drainDurationSeconds,

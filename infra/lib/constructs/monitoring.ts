@@ -234,6 +234,8 @@ export class Monitoring extends Construct {
         ...perMode(WORKER_METRICS.executionsSucceeded, 'Sum', 'Succeeded'),
         ...perMode(WORKER_METRICS.executionsFailed, 'Sum', 'Failed'),
         ...perMode(WORKER_METRICS.executionsStuck, 'Sum', 'Stuck'),
+        // Neighbours of a blocked thread sent back to the queue: only threads share.
+        threadOnly(WORKER_METRICS.executionsCollateral, 'Sum', 'Collateral'),
       ]),
       graph(
         'Success rate % (by mode)',

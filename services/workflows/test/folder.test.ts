@@ -41,7 +41,7 @@ describe('a workflows folder', () => {
     expect(problems).toEqual([
       'b.mjs: workflow id "same" is already defined by a.mjs',
       'c.mjs: timeoutSeconds 0 is not valid: expected a number above 0 and at most 43200',
-      'd.mjs: the default export must be an object { id, name?, timeoutSeconds?, run(input, ctx) }',
+      "d.mjs: the default export must be an object { id, name?, timeoutSeconds?, isolation?: 'thread', retry?, idempotent?, run(input, ctx) }",
       "e.mjs: a dependency does not resolve: not-installed (declare it in the folder's package.json and run npm ci there)",
       'package.json: declares dependencies but there is no package-lock.json beside it (the image installs them with npm ci, from the lock file; run npm install there and commit the lock file)',
       `package.json: dependency "not-installed" does not resolve from ${dir} (run npm ci there)`,
