@@ -39,7 +39,11 @@ const logs = (path: string) => [
   `logs:CreateLogStream <${path}/Logs.Arn>`,
   `logs:PutLogEvents <${path}/Logs.Arn>`,
 ];
-const postToConnections = `execute-api:ManageConnections ${arn('execute-api', '<LiveEvents/Api>/live/POST/@connections/*')}`;
+// POST an event; DELETE a connection whose token expired.
+const postToConnections = [
+  `execute-api:ManageConnections ${arn('execute-api', '<LiveEvents/Api>/live/POST/@connections/*')}`,
+  `execute-api:ManageConnections ${arn('execute-api', '<LiveEvents/Api>/live/DELETE/@connections/*')}`,
+];
 const clusterTasks = arn('ecs', 'task/<Workers/Cluster>/*');
 
 const expected = (lines: string[]) => [...new Set(lines)].sort();
@@ -59,7 +63,7 @@ const EXPECTED: Record<string, string[]> = {
     ...table('WorkerCommands', 'Query', 'UpdateItem'),
     // the event publisher scans connections and deletes vanished ones
     ...table('Connections', 'Scan', 'DeleteItem'),
-    postToConnections,
+    ...postToConnections,
     `sqs:ReceiveMessage ${arn('sqs', 'warden-work')}`,
     `sqs:DeleteMessage ${arn('sqs', 'warden-work')}`,
     `sqs:ChangeMessageVisibility ${arn('sqs', 'warden-work')}`,
@@ -93,7 +97,7 @@ const EXPECTED: Record<string, string[]> = {
     // counter resets and active entries are read; trips add entries (a refused add reads it)
     ...table('Blacklist', 'GetItem', 'Scan', 'PutItem'),
     ...table('Connections', 'Scan', 'DeleteItem'),
-    postToConnections,
+    ...postToConnections,
     'sns:Publish <Alerts/Topic>',
     'kms:Decrypt <Alerts/Key.Arn>',
     'kms:GenerateDataKey* <Alerts/Key.Arn>',
@@ -113,7 +117,7 @@ const EXPECTED: Record<string, string[]> = {
     // stuck history
     ...table('StuckRecords', 'Query'),
     ...table('Connections', 'Scan', 'DeleteItem'),
-    postToConnections,
+    ...postToConnections,
     `sqs:SendMessage ${arn('sqs', 'warden-work')}`,
     `sqs:GetQueueAttributes ${arn('sqs', 'warden-work')}`,
     `sqs:GetQueueAttributes ${arn('sqs', 'warden-work-dlq')}`,

@@ -13,6 +13,8 @@ export interface Principal {
   id: string;
   admin: boolean;
   via: 'token' | 'cognito';
+  /** When the token stops being valid (epoch ms); absent for the local token, which does not expire. */
+  expiresAt?: number;
 }
 
 export class AuthError extends Error {
@@ -106,7 +108,12 @@ export class CognitoAuthenticator implements Authenticator {
       [payload['cognito:username'], payload.username, payload.email, payload.sub].find(
         (value): value is string => typeof value === 'string' && value.length > 0,
       ) ?? 'unknown';
-    return { id, admin: groups.includes(this.options.adminGroup), via: 'cognito' };
+    return {
+      id,
+      admin: groups.includes(this.options.adminGroup),
+      via: 'cognito',
+      ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
+    };
   }
 }
 
