@@ -176,6 +176,29 @@ describe('least privilege', () => {
     expect(roles.filter((role) => role in EXPECTED).sort()).toEqual(Object.keys(EXPECTED).sort());
   });
 
+  it('lets AWS services act only on behalf of this stack (confused-deputy guards)', () => {
+    // Every service allowed to invoke a function is pinned to the one API or rule that may.
+    const permissions = Object.values(
+      app.runtimeTemplate.findResources('AWS::Lambda::Permission'),
+    ) as { Properties: { Principal: string; SourceArn?: unknown } }[];
+    expect(permissions.length).toBeGreaterThan(0);
+    for (const { Properties } of permissions) {
+      expect(Properties.Principal).toMatch(/^(apigateway|events)\.amazonaws\.com$/);
+      expect(Properties.SourceArn, Properties.Principal).toBeDefined();
+    }
+    // CloudWatch may use the alerts key only for alarms of this account.
+    const [key] = Object.values(app.runtimeTemplate.findResources('AWS::KMS::Key')) as {
+      Properties: { KeyPolicy: { Statement: Record<string, unknown>[] } };
+    }[];
+    const cloudwatch = key!.Properties.KeyPolicy.Statement.find(
+      (statement) => statement.Sid === 'CloudWatchAlarmsPublish',
+    ) as { Condition: { StringEquals: Record<string, string>; ArnLike: Record<string, unknown> } };
+    expect(cloudwatch.Condition.StringEquals).toEqual({ 'aws:SourceAccount': ACCOUNT });
+    expect(JSON.stringify(cloudwatch.Condition.ArnLike['aws:SourceArn'])).toContain(
+      `:cloudwatch:${REGION}:${ACCOUNT}:alarm:*`,
+    );
+  });
+
   it('the stateful stack grants nothing to anyone', () => {
     app.statefulTemplate.resourceCountIs('AWS::IAM::Role', 0);
     app.statefulTemplate.resourceCountIs('AWS::IAM::Policy', 0);
