@@ -363,9 +363,9 @@ export class RuntimeStack extends Stack {
             "Queries run on the table's global indexes (named in core's TABLES); the grant covers this one table's indexes.",
         },
         {
-          finding: /^Resource::.*execute-api:.*\/POST\/@connections\/\*$/,
+          finding: /^Resource::.*execute-api:.*\/(POST|DELETE)\/@connections\/\*$/,
           reason:
-            'WebSocket connection ids exist only at run time; the grant is POST to @connections of this one API stage.',
+            'WebSocket connection ids exist only at run time; the grant is POST (events) and DELETE (expired tokens) to @connections of this one API stage.',
         },
         {
           finding: /^Resource::.*:ecs:.*:task\/.*\/\*$/,

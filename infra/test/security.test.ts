@@ -39,7 +39,11 @@ const logs = (path: string) => [
   `logs:CreateLogStream <${path}/Logs.Arn>`,
   `logs:PutLogEvents <${path}/Logs.Arn>`,
 ];
-const postToConnections = `execute-api:ManageConnections ${arn('execute-api', '<LiveEvents/Api>/live/POST/@connections/*')}`;
+// POST an event; DELETE a connection whose token expired.
+const postToConnections = [
+  `execute-api:ManageConnections ${arn('execute-api', '<LiveEvents/Api>/live/POST/@connections/*')}`,
+  `execute-api:ManageConnections ${arn('execute-api', '<LiveEvents/Api>/live/DELETE/@connections/*')}`,
+];
 const clusterTasks = arn('ecs', 'task/<Workers/Cluster>/*');
 
 const APPEND_ONLY = ['GetItem', 'PutItem', 'Query', 'Scan'];
@@ -62,7 +66,7 @@ const EXPECTED: Record<string, string[]> = {
     ...table('WorkerCommands', 'Query', 'UpdateItem'),
     // the event publisher scans connections and deletes vanished ones
     ...table('Connections', 'Scan', 'DeleteItem'),
-    postToConnections,
+    ...postToConnections,
     `sqs:ReceiveMessage ${arn('sqs', 'warden-work')}`,
     `sqs:DeleteMessage ${arn('sqs', 'warden-work')}`,
     `sqs:ChangeMessageVisibility ${arn('sqs', 'warden-work')}`,
@@ -98,7 +102,7 @@ const EXPECTED: Record<string, string[]> = {
     // counter resets and active entries are read; trips add entries (a refused add reads it)
     ...table('Blacklist', 'GetItem', 'Scan', 'PutItem'),
     ...table('Connections', 'Scan', 'DeleteItem'),
-    postToConnections,
+    ...postToConnections,
     'sns:Publish <Alerts/Topic>',
     'kms:Decrypt <Alerts/Key.Arn>',
     'kms:GenerateDataKey* <Alerts/Key.Arn>',
@@ -122,7 +126,7 @@ const EXPECTED: Record<string, string[]> = {
     ...table('Connections', 'Scan', 'DeleteItem'),
     // the audit trail: appended to, read, never changed or deleted
     ...table('AuditLog', ...APPEND_ONLY),
-    postToConnections,
+    ...postToConnections,
     `sqs:SendMessage ${arn('sqs', 'warden-work')}`,
     `sqs:GetQueueAttributes ${arn('sqs', 'warden-work')}`,
     `sqs:GetQueueAttributes ${arn('sqs', 'warden-work-dlq')}`,
@@ -206,6 +210,29 @@ describe('least privilege', () => {
       }
     }
     expect([...new Set(writers)]).toEqual(['AdminApi/Handler/Role']);
+  });
+
+  it('lets AWS services act only on behalf of this stack (confused-deputy guards)', () => {
+    // Every service allowed to invoke a function is pinned to the one API or rule that may.
+    const permissions = Object.values(
+      app.runtimeTemplate.findResources('AWS::Lambda::Permission'),
+    ) as { Properties: { Principal: string; SourceArn?: unknown } }[];
+    expect(permissions.length).toBeGreaterThan(0);
+    for (const { Properties } of permissions) {
+      expect(Properties.Principal).toMatch(/^(apigateway|events)\.amazonaws\.com$/);
+      expect(Properties.SourceArn, Properties.Principal).toBeDefined();
+    }
+    // CloudWatch may use the alerts key only for alarms of this account.
+    const [key] = Object.values(app.runtimeTemplate.findResources('AWS::KMS::Key')) as {
+      Properties: { KeyPolicy: { Statement: Record<string, unknown>[] } };
+    }[];
+    const cloudwatch = key!.Properties.KeyPolicy.Statement.find(
+      (statement) => statement.Sid === 'CloudWatchAlarmsPublish',
+    ) as { Condition: { StringEquals: Record<string, string>; ArnLike: Record<string, unknown> } };
+    expect(cloudwatch.Condition.StringEquals).toEqual({ 'aws:SourceAccount': ACCOUNT });
+    expect(JSON.stringify(cloudwatch.Condition.ArnLike['aws:SourceArn'])).toContain(
+      `:cloudwatch:${REGION}:${ACCOUNT}:alarm:*`,
+    );
   });
 
   it('the stateful stack grants nothing to anyone', () => {

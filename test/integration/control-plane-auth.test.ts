@@ -13,6 +13,7 @@ import { CognitoAuthenticator, cognitoIssuer } from '@warden/functions';
 import type { AuditListResponse, WorkersResponse } from '@warden/core';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
+import { waitFor } from '../support/wait.js';
 
 const POOL = 'us-east-1_TestPool1';
 const ISSUER = cognitoIssuer(POOL);
@@ -206,5 +207,44 @@ describe('Cognito tokens on the WebSocket', () => {
     expect(await statusOf(await idToken({ 'cognito:groups': [VIEWER_GROUP] }))).toBe(101);
     expect(await statusOf(await idToken({ 'cognito:groups': ['readers'] }))).toBe(403);
     expect(await statusOf(await signWithOtherKey({ token_use: 'id', aud: CLIENT_ID }))).toBe(401);
+  });
+});
+
+describe('a WebSocket whose token expires', () => {
+  it('is stored with the expiry and closed by the next publish after it; others keep receiving', async () => {
+    const shortLived = await sign(
+      {
+        'cognito:username': 'brief',
+        'cognito:groups': [ADMIN_GROUP],
+        token_use: 'id',
+        aud: CLIENT_ID,
+      },
+      { expiresIn: '3s' },
+    );
+    const brief = await cp.listen(shortLived);
+    const steady = await cp.listen(await idToken());
+    const rows = await stack.repos.connections.listActive();
+    const briefRow = rows.find((row) => row.principal === 'brief');
+    expect(briefRow?.tokenExpiresAt).toEqual(expect.any(String));
+    const expiresAt = Date.parse(briefRow!.tokenExpiresAt!);
+    expect(briefRow!.expiresAt).toBe(Math.floor(expiresAt / 1000));
+    let closed = false;
+    brief.socket.once('close', () => (closed = true));
+
+    await waitFor('the short-lived token to expire', () => Date.now() > expiresAt + 1000, {
+      timeoutMs: 10_000,
+    });
+    // Any event: blacklisting a workflow publishes workflow_blacklisted.
+    const added = await cp.api('POST', '/api/platform/blacklist', {
+      body: { workflowId: 'expiry-probe', reason: 'publishes an event' },
+      token: await idToken(),
+    });
+    expect(added.status).toBe(201);
+    await steady.next('workflow_blacklisted');
+    await waitFor('the expired connection to be closed', () => closed, { timeoutMs: 10_000 });
+    expect(brief.events.some(({ event }) => event.type === 'workflow_blacklisted')).toBe(false);
+    const after = await stack.repos.connections.listAll();
+    expect([...after.active, ...after.expired].map((row) => row.principal)).not.toContain('brief');
+    await steady.close();
   });
 });

@@ -112,20 +112,21 @@ export class LiveEvents extends Construct {
   }
 
   /**
-   * execute-api:ManageConnections for posting to connections of this stage only (the publisher
-   * sends `POST @connections/{id}` and nothing else; CDK's stage grant would allow any method).
+   * execute-api:ManageConnections for connections of this stage only: the publisher sends
+   * `POST @connections/{id}` (an event) and `DELETE @connections/{id}` (a connection whose token
+   * expired), nothing else; CDK's stage grant would allow any method.
    */
   grantPostToConnections(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['execute-api:ManageConnections'],
-      resourceArns: [
+      resourceArns: ['POST', 'DELETE'].map((method) =>
         Stack.of(this).formatArn({
           service: 'execute-api',
           resource: this.api.apiId,
-          resourceName: `${this.stage.stageName}/POST/@connections/*`,
+          resourceName: `${this.stage.stageName}/${method}/@connections/*`,
         }),
-      ],
+      ),
     });
   }
 }

@@ -18,7 +18,7 @@ import type { AuditListQuery, BulkActionResponse } from '@warden/core/api-types'
 import { describeFolder, loadWorkflowFolder } from '@warden/workflows/folder';
 import { WardenApiError, WardenClient } from './api-client.js';
 import { ROLLOUT_MAX_MINUTES } from '@warden/core/rollout';
-import { ago, details, duration, table } from './format.js';
+import { ago, details, duration, escapeControl, table } from './format.js';
 import { renderRollout } from './rollout-format.js';
 import { SettingsError, resolveClientSettings } from './settings.js';
 
@@ -64,8 +64,9 @@ const parser =
 const integer = (name: string, min: number, max?: number) => parser(name, true, min, max);
 const positive = (name: string) => parser(name, false, 0.001);
 
+/** Everything printed went through escapeControl: fields come from the API and from workflows. */
 function print(text: string): void {
-  process.stdout.write(`${text}\n`);
+  process.stdout.write(`${escapeControl(text)}\n`);
 }
 
 /** Runs an action with a client, printing JSON or the table `render` makes of the result. */
@@ -798,7 +799,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     if (error instanceof WardenApiError) {
       const where = error.field ? ` [${error.field}]` : '';
       process.stderr.write(
-        `Error${error.status ? ` ${error.status}` : ''} ${error.code}${where}: ${error.message}\n`,
+        escapeControl(
+          `Error${error.status ? ` ${error.status}` : ''} ${error.code}${where}: ${error.message}`,
+        ) + '\n',
       );
       return error.status >= 400 && error.status < 500 ? 1 : 2;
     }
@@ -811,10 +814,12 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       return 1;
     }
     if (error instanceof SettingsError || error instanceof UsageError) {
-      process.stderr.write(`Error: ${error.message}\n`);
+      process.stderr.write(`Error: ${escapeControl(error.message)}\n`);
       return 2;
     }
-    process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `Error: ${escapeControl(error instanceof Error ? error.message : String(error))}\n`,
+    );
     return 2;
   }
 }

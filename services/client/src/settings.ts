@@ -63,6 +63,18 @@ async function readOutputs(
   return undefined;
 }
 
+/** Loopback hosts, where plain http never leaves the machine. */
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * The token is only ever sent to a URL from the same source or a less explicit one: a URL given
+ * with --api-url needs --token; a URL from WARDEN_API_URL takes the token from --token or
+ * WARDEN_ADMIN_TOKEN; a URL from the outputs file takes --token, WARDEN_ADMIN_TOKEN or the file's
+ * own token. So a URL slipped into a command line never receives a stored token.
+ */
 export async function resolveClientSettings(
   flags: SettingsFlags,
   env: NodeJS.ProcessEnv = process.env,
@@ -71,35 +83,61 @@ export async function resolveClientSettings(
   const outputsFile = flags.outputs
     ? resolve(cwd, flags.outputs)
     : join(env.WARDEN_HOME ? resolve(cwd, env.WARDEN_HOME) : join(cwd, '.warden'), 'outputs.json');
-  const fromFile =
-    flags.apiUrl && flags.token
-      ? undefined
-      : await readOutputs(outputsFile, Boolean(flags.outputs));
 
-  const apiUrl = flags.apiUrl ?? env.WARDEN_API_URL ?? fromFile?.apiUrl;
-  const token = flags.token ?? env.WARDEN_ADMIN_TOKEN ?? fromFile?.token;
+  let apiUrl: string | undefined;
+  let token: string | undefined;
+  let from: ClientSettings['from'];
+  if (flags.apiUrl) {
+    if (!flags.token) {
+      throw new SettingsError(
+        '--api-url needs --token as well: a stored token (WARDEN_ADMIN_TOKEN, the outputs file) is never sent to a URL given on the command line',
+      );
+    }
+    apiUrl = flags.apiUrl;
+    token = flags.token;
+    from = { apiUrl: '--api-url', token: '--token' };
+  } else if (env.WARDEN_API_URL && !flags.outputs) {
+    apiUrl = env.WARDEN_API_URL;
+    token = flags.token ?? env.WARDEN_ADMIN_TOKEN;
+    from = {
+      apiUrl: 'WARDEN_API_URL',
+      token: flags.token ? '--token' : 'WARDEN_ADMIN_TOKEN',
+    };
+    if (!token) {
+      throw new SettingsError(
+        'WARDEN_API_URL needs WARDEN_ADMIN_TOKEN (or --token): the token is never taken from the outputs file for a URL from elsewhere',
+      );
+    }
+  } else {
+    const fromFile = await readOutputs(outputsFile, Boolean(flags.outputs));
+    apiUrl = fromFile?.apiUrl;
+    token = flags.token ?? env.WARDEN_ADMIN_TOKEN ?? fromFile?.token;
+    from = {
+      apiUrl: outputsFile,
+      token: flags.token ? '--token' : env.WARDEN_ADMIN_TOKEN ? 'WARDEN_ADMIN_TOKEN' : outputsFile,
+    };
+  }
   if (!apiUrl) {
     throw new SettingsError(
       `No API URL: pass --api-url, set WARDEN_API_URL, or start the local stack (npm start writes ${outputsFile})`,
     );
   }
+  let url: URL;
   try {
-    const url = new URL(apiUrl);
+    url = new URL(apiUrl);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
   } catch {
     throw new SettingsError(`The API URL ${JSON.stringify(apiUrl)} is not an http(s) URL`);
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new SettingsError(
+      `Refusing to send the token over plain http to ${url.host} (from ${from.apiUrl}): use https, or http only to 127.0.0.1, localhost or [::1]`,
+    );
   }
   if (!token) {
     throw new SettingsError(
       'No token: pass --token, set WARDEN_ADMIN_TOKEN (the admin token npm start prints, or a Cognito token in AWS)',
     );
   }
-  return {
-    apiUrl,
-    token,
-    from: {
-      apiUrl: flags.apiUrl ? '--api-url' : env.WARDEN_API_URL ? 'WARDEN_API_URL' : outputsFile,
-      token: flags.token ? '--token' : env.WARDEN_ADMIN_TOKEN ? 'WARDEN_ADMIN_TOKEN' : outputsFile,
-    },
-  };
+  return { apiUrl, token, from };
 }

@@ -416,5 +416,8 @@ export interface ConnectionRecord {
   connectionId: string;
   principal: string;
   connectedAt: string;
+  /** Epoch seconds: the sooner of API Gateway's 2 h limit and the token's expiry. */
   expiresAt: number;
+  /** When the token the connection was opened with expires (none for the local token). */
+  tokenExpiresAt?: string;
 }

@@ -16,6 +16,8 @@ export interface Principal {
   /** May read: admins and viewers. */
   viewer: boolean;
   via: 'token' | 'cognito';
+  /** When the token stops being valid (epoch ms); absent for the local token, which does not expire. */
+  expiresAt?: number;
 }
 
 export const roleOf = (principal: Principal): Role =>
@@ -153,7 +155,13 @@ export class CognitoAuthenticator implements Authenticator {
     const viewer =
       admin ||
       (this.options.viewerGroup !== undefined && groups.includes(this.options.viewerGroup));
-    return { id, admin, viewer, via: 'cognito' };
+    return {
+      id,
+      admin,
+      viewer,
+      via: 'cognito',
+      ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
+    };
   }
 }
 

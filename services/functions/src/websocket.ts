@@ -93,25 +93,34 @@ export function createWebSocketHandlers(deps: ControlPlaneDeps) {
         deps.logger.info({ principal: principal.id }, 'WebSocket connection denied: no role');
         return policy(principal.id, 'Deny', event.methodArn);
       }
-      return policy(principal.id, 'Allow', event.methodArn, { principal: principal.id });
+      // The token's expiry travels to $connect, which stores it with the connection: the
+      // publisher drops the connection once it passes (a JWT is checked only at the handshake).
+      return policy(principal.id, 'Allow', event.methodArn, {
+        principal: principal.id,
+        ...(principal.expiresAt !== undefined ? { tokenExpiresAt: principal.expiresAt } : {}),
+      });
     },
 
     async connect(event: WebSocketEvent): Promise<WebSocketResult> {
       const { connectionId } = event.requestContext;
       let principal = event.requestContext.authorizer?.principalId;
+      const fromAuthorizer = Number(event.requestContext.authorizer?.tokenExpiresAt);
+      let tokenExpiresAt = Number.isFinite(fromAuthorizer) ? fromAuthorizer : undefined;
       if (!principal) {
         // No authorizer in front (misconfigured route): check the token here rather than trust it.
         try {
-          principal = requireViewer(
+          const checked = requireViewer(
             await authenticator.authenticate(event.queryStringParameters?.token),
             deps.config,
-          ).id;
+          );
+          principal = checked.id;
+          tokenExpiresAt = checked.expiresAt;
         } catch (error) {
           if (error instanceof AuthError) return { statusCode: error.status };
           throw error;
         }
       }
-      await deps.repos.connections.add(connectionId, principal);
+      await deps.repos.connections.add(connectionId, principal, tokenExpiresAt);
       deps.logger.debug({ connectionId, principal }, 'WebSocket connected');
       return { statusCode: 200 };
     },

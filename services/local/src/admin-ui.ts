@@ -12,6 +12,7 @@ import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@warden/core';
 import type { Component, LocalContext } from './component.js';
+import { hostRefusal, loopbackHostAllowed } from './host-check.js';
 
 export const DEFAULT_ADMIN_PORT = 5173;
 const HOST = '127.0.0.1';
@@ -159,7 +160,12 @@ export async function serveAdminUi(options: {
       .pipe(res);
   };
 
+  let port = 0;
   const server: Server = createServer((req, res) => {
+    if (!loopbackHostAllowed(req.headers.host, port)) {
+      send(res, 421, 'text/plain; charset=utf-8', `${hostRefusal(req.headers.host, port)}\n`);
+      return;
+    }
     handle(req, res).catch(() => {
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'Internal error\n');
       else res.destroy();
@@ -169,7 +175,7 @@ export async function serveAdminUi(options: {
     server.once('error', reject);
     server.listen(options.port, HOST, () => resolvePromise());
   });
-  const { port } = server.address() as AddressInfo;
+  ({ port } = server.address() as AddressInfo);
   return {
     url: `http://${HOST}:${port}`,
     stop: () =>

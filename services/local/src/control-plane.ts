@@ -46,8 +46,13 @@ export interface ControlPlaneOptions {
 export interface RunningControlPlane {
   apiUrl: string;
   webSocketUrl: string;
-  /** The gateway's management endpoint: WARDEN_EVENTS_ENDPOINT for every publisher. */
+  /**
+   * The gateway's management endpoint: WARDEN_EVENTS_ENDPOINT for every publisher. It carries the
+   * stack's secret (refused without it), so only WARDEN_* settings hold it, never runners.
+   */
   eventsEndpoint: string;
+  /** The same with the secret elided, for the banner. */
+  eventsEndpointForDisplay: string;
   adminToken: string;
   adminTokenSource: 'WARDEN_ADMIN_TOKEN' | 'generated';
   /** Reads everything, changes nothing (the viewer role). */
@@ -123,6 +128,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<Run
       apiUrl: api.url,
       webSocketUrl: gateway.url,
       eventsEndpoint: gateway.callbackUrl,
+      eventsEndpointForDisplay: gateway.callbackUrlForDisplay,
       adminToken,
       adminTokenSource: given ? 'WARDEN_ADMIN_TOKEN' : 'generated',
       viewerToken,
@@ -158,7 +164,7 @@ export async function startControlPlane(context: LocalContext): Promise<Componen
     banner: [
       `  Admin API  ${running.apiUrl}/api  (Authorization: Bearer <admin token>)`,
       `  WebSocket  ${running.webSocketUrl}?token=<admin token>`,
-      `  Events     ${running.eventsEndpoint}/@connections/{id}  (management endpoint)`,
+      `  Events     ${running.eventsEndpointForDisplay}/@connections/{id}  (management endpoint; the secret is in WARDEN_EVENTS_ENDPOINT)`,
       `  Token      ${running.adminToken}  (${running.adminTokenSource === 'generated' ? 'generated for this run; set WARDEN_ADMIN_TOKEN to choose one' : 'from WARDEN_ADMIN_TOKEN'})`,
       `  Viewer     ${running.viewerToken}  (read-only; ${running.viewerTokenSource === 'generated' ? 'generated for this run; set WARDEN_VIEWER_TOKEN to choose one' : 'from WARDEN_VIEWER_TOKEN'})`,
       `  Breaker    sweeps every ${seconds} s (CIRCUIT_BREAKER_INTERVAL_SECONDS)`,

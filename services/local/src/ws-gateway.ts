@@ -11,11 +11,12 @@
  *    describes the connection, DELETE closes it; an unknown id answers 410 GoneException.
  * Unlike API Gateway, the management API is not IAM-signed: the gateway listens on loopback only.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { hostRefusal, loopbackHostAllowed } from './host-check.js';
 import type { Logger } from '@warden/core';
 import {
   UNAUTHORIZED,
@@ -48,17 +49,34 @@ export interface LocalGatewayOptions {
   port?: number;
   /** Path segment of the URLs, like an API Gateway stage. */
   stage?: string;
+  /**
+   * Required as the first path segment of every management call (generated when absent). It is
+   * part of callbackUrl, so publishers get it with WARDEN_EVENTS_ENDPOINT; runners never see it.
+   */
+  managementSecret?: string;
 }
 
 export interface LocalGateway {
   /** Where clients connect: `ws://127.0.0.1:<port>/<stage>`. */
   readonly url: string;
-  /** The management endpoint, for WARDEN_EVENTS_ENDPOINT: `http://127.0.0.1:<port>/<stage>`. */
+  /**
+   * The management endpoint, for WARDEN_EVENTS_ENDPOINT:
+   * `http://127.0.0.1:<port>/<secret>/<stage>`. Treat it as a secret.
+   */
   readonly callbackUrl: string;
+  /** The same with the secret elided, for banners and logs. */
+  readonly callbackUrlForDisplay: string;
   /** Connects the Lambda handlers; until then connections are refused with 503. */
   setHandlers(handlers: WebSocketHandlers): void;
   openConnections(): string[];
   stop(): Promise<void>;
+}
+
+/** Constant-time comparison, so the secret cannot be guessed byte by byte from timings. */
+function sameSecret(given: string, secret: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 const newConnectionId = (): string => randomBytes(10).toString('base64url');
@@ -118,6 +136,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const { logger } = options;
   const stage = options.stage ?? 'local';
   const host = options.host ?? '127.0.0.1';
+  const secret = options.managementSecret ?? randomBytes(24).toString('base64url');
+  let port = 0;
   const connections = new Map<string, Connection>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   let handlers: WebSocketHandlers | undefined;
@@ -145,6 +165,10 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   };
 
   async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (!loopbackHostAllowed(request.headers.host, port)) {
+      refuseUpgrade(socket, 421, hostRefusal(request.headers.host, port));
+      return;
+    }
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname.replace(/\/$/, '') !== `/${stage}`) {
       refuseUpgrade(socket, 404, `Connect to /${stage}`);
@@ -258,8 +282,21 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   }
 
   async function manage(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (!loopbackHostAllowed(request.headers.host, port)) {
+      sendJson(response, 421, { message: hostRefusal(request.headers.host, port) });
+      return;
+    }
     const url = new URL(request.url ?? '/', 'http://localhost');
-    const match = new RegExp(`^/${stage}/@connections/([^/]+)$`).exec(url.pathname);
+    // Only the stack's own publishers know the secret (it is in their WARDEN_EVENTS_ENDPOINT).
+    const [given = '', ...rest] = url.pathname.slice(1).split('/');
+    if (!sameSecret(given, secret)) {
+      sendJson(response, 403, {
+        message:
+          "Forbidden: the management API needs the local stack's secret, which WARDEN_EVENTS_ENDPOINT carries",
+      });
+      return;
+    }
+    const match = new RegExp(`^/${stage}/@connections/([^/]+)$`).exec(`/${rest.join('/')}`);
     if (!match?.[1]) {
       sendJson(response, 404, {
         message: `Not found: the management API is /${stage}/@connections/{id}`,
@@ -325,7 +362,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  ({ port } = server.address() as AddressInfo);
   domainName = `${host}:${port}`;
 
   const keepalive = setInterval(() => {
@@ -343,7 +380,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
   return {
     url: `ws://${host}:${port}/${stage}`,
-    callbackUrl: `http://${host}:${port}/${stage}`,
+    callbackUrl: `http://${host}:${port}/${secret}/${stage}`,
+    callbackUrlForDisplay: `http://${host}:${port}/<secret>/${stage}`,
     setHandlers(value) {
       handlers = value;
     },

@@ -4,6 +4,7 @@
  * Locally the same client talks to the local gateway's `@connections` endpoint.
  */
 import {
+  DeleteConnectionCommand,
   GoneException,
   PostToConnectionCommand,
   type ApiGatewayManagementApiClient,
@@ -21,19 +22,17 @@ export class ApiGatewayTransport implements EventTransport {
   ) {}
 
   async broadcast(payload: string): Promise<void> {
-    const connections = await this.connections.listActive();
+    const { active: connections, expired } = await this.connections.listAll();
     const data = new TextEncoder().encode(payload);
-    await Promise.all(
-      connections.map(async ({ connectionId }) => {
+    await Promise.all([
+      ...expired.map((connection) => this.drop(connection.connectionId)),
+      ...connections.map(async ({ connectionId }) => {
         try {
           await this.client.send(
             new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }),
           );
         } catch (error) {
-          if (
-            error instanceof GoneException ||
-            (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410
-          ) {
+          if (isGone(error)) {
             await this.connections.remove(connectionId);
             this.logger?.debug({ connectionId }, 'removed a vanished WebSocket connection');
           } else {
@@ -44,9 +43,28 @@ export class ApiGatewayTransport implements EventTransport {
           }
         }
       }),
-    );
+    ]);
+  }
+
+  /** Closes a connection whose token (or lifetime) has expired, and forgets it. */
+  private async drop(connectionId: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    } catch (error) {
+      if (!isGone(error)) {
+        // Keep the row: the next frame tries again; it receives no events meanwhile.
+        this.logger?.warn({ err: error, connectionId }, 'could not close an expired connection');
+        return;
+      }
+    }
+    await this.connections.remove(connectionId);
+    this.logger?.info({ connectionId }, 'closed a WebSocket connection whose token expired');
   }
 }
+
+const isGone = (error: unknown): boolean =>
+  error instanceof GoneException ||
+  (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410;
 
 /** The transport for a process: API Gateway when a callback URL is configured, else nothing. */
 export function createEventTransport(

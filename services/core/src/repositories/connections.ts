@@ -1,6 +1,6 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionRecord } from '../domain.js';
-import { epochSeconds, iso, systemClock, type Clock } from '../time.js';
+import { iso, systemClock, type Clock } from '../time.js';
 import { scanAll } from './dynamo-helpers.js';
 
 /** API Gateway closes WebSocket connections after 2 h; keep rows a little longer. */
@@ -13,13 +13,24 @@ export class ConnectionsRepository {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async add(connectionId: string, principal: string): Promise<ConnectionRecord> {
+  /**
+   * Stores a connection until API Gateway would close it or, sooner, its token expires
+   * (`tokenExpiresAt`, epoch ms): the token is checked only at the handshake, so the row carries
+   * its expiry and the publisher drops the connection once it passes.
+   */
+  async add(
+    connectionId: string,
+    principal: string,
+    tokenExpiresAt?: number,
+  ): Promise<ConnectionRecord> {
     const now = this.clock();
+    const until = Math.min(now + CONNECTION_LIFETIME_MS, tokenExpiresAt ?? Infinity);
     const record: ConnectionRecord = {
       connectionId,
       principal,
       connectedAt: iso(now),
-      expiresAt: epochSeconds(now + CONNECTION_LIFETIME_MS),
+      expiresAt: Math.floor(until / 1000),
+      ...(tokenExpiresAt !== undefined ? { tokenExpiresAt: iso(tokenExpiresAt) } : {}),
     };
     await this.dynamo.send(new PutCommand({ TableName: this.tableName, Item: record }));
     return record;
@@ -31,10 +42,19 @@ export class ConnectionsRepository {
 
   /** Connections that can still be open (expired rows are ignored whether or not TTL ran). */
   async listActive(): Promise<ConnectionRecord[]> {
-    return scanAll<ConnectionRecord>(this.dynamo, {
-      TableName: this.tableName,
-      FilterExpression: 'expiresAt > :now',
-      ExpressionAttributeValues: { ':now': epochSeconds(this.clock()) },
-    });
+    return (await this.listAll()).active;
+  }
+
+  /**
+   * Every stored connection, split by whether it may still receive events: `expired` ones (their
+   * token or lifetime ran out) are for the publisher to close and delete.
+   */
+  async listAll(): Promise<{ active: ConnectionRecord[]; expired: ConnectionRecord[] }> {
+    const now = this.clock() / 1000;
+    const rows = await scanAll<ConnectionRecord>(this.dynamo, { TableName: this.tableName });
+    return {
+      active: rows.filter((row) => row.expiresAt > now),
+      expired: rows.filter((row) => row.expiresAt <= now),
+    };
   }
 }
