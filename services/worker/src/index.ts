@@ -10,3 +10,13 @@ export { TaskProtection, readEcsTask, type EcsTask } from './ecs.js';
 export { WorkerMetrics } from './metrics.js';
 export { BlacklistCache } from './blacklist-cache.js';
 export { withRetry, isPermanent } from './retry.js';
+export {
+  WorkerRuntime,
+  type WorkerDeps,
+  type WorkerLifecycleState,
+  type WorkerRuntimeStatus,
+} from './worker.js';
+export { Consumer, type ConsumerDeps } from './consumer.js';
+export { SqsWorkQueue, type WorkQueue } from './work-queue.js';
+export { OutcomeRecorder, type Flight } from './outcome-recorder.js';
+export { parseMessage, type ParsedWork, type Rejection } from './message-parser.js';

@@ -15,6 +15,7 @@ import {
   type ProcessSnapshot,
   type Repositories,
   type WorkerConfig,
+  type WorkerMode,
   type WorkerRecord,
   type WorkerSample,
   type WorkerStatus,
@@ -44,12 +45,35 @@ export interface WorkerDeps {
 /** Time kept back from the shutdown deadline to stop processes and hand messages back. */
 const SHUTDOWN_RESERVE_MS = 3000;
 
+/**
+ * Where a worker is in its life, in order; it never goes back:
+ * - `CREATED`: constructed, nothing started.
+ * - `STARTING`: the executor starts and the worker registers itself.
+ * - `ONLINE`: registered, heartbeating, receiving and running executions.
+ * - `STOPPING`: no longer receiving; running executions drain until the shutdown deadline, then
+ *   what is unfinished goes back to the queue.
+ * - `OFFLINE`: deregistered; nothing runs.
+ * `STOPPING` and `OFFLINE` are also what the Workers table shows (`WorkerStatus`).
+ */
+export type WorkerLifecycleState = 'CREATED' | 'STARTING' | WorkerStatus;
+
+/** What `getStatus()` reports. */
+export interface WorkerRuntimeStatus {
+  workerId: string;
+  mode: WorkerMode;
+  state: WorkerLifecycleState;
+  /** Executions running and not stuck. */
+  inFlight: number;
+  capacity: number;
+  processes: ProcessSnapshot[];
+}
+
 export class WorkerRuntime {
   readonly executor: Executor;
   private readonly consumer: Consumer;
-  private readonly mode;
+  private readonly mode: WorkerMode;
   private readonly startedAt = iso(Date.now());
-  private status: WorkerStatus = 'ONLINE';
+  private state: WorkerLifecycleState = 'CREATED';
   private heartbeatTimer?: NodeJS.Timeout;
   private commandTimer?: NodeJS.Timeout;
   private heartbeatSoon?: NodeJS.Timeout;
@@ -88,8 +112,22 @@ export class WorkerRuntime {
     });
   }
 
+  /** A read of the worker's state, processes and load; it changes nothing. */
+  getStatus(): WorkerRuntimeStatus {
+    return {
+      workerId: this.deps.workerId,
+      mode: this.mode,
+      state: this.state,
+      inFlight: this.consumer.inFlight,
+      capacity: this.deps.config.maxConcurrency,
+      processes: this.executor.snapshot(),
+    };
+  }
+
   async start(): Promise<void> {
     const { repos, config, logger, workerId, catalog } = this.deps;
+    if (this.state !== 'CREATED') throw new Error(`the worker is ${this.state}; it starts once`);
+    this.state = 'STARTING';
     await this.executor.start();
     const record: Omit<WorkerRecord, 'expiresAt'> = {
       workerId,
@@ -121,6 +159,7 @@ export class WorkerRuntime {
     );
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), config.heartbeatIntervalMs);
     this.commandTimer = setInterval(() => void this.pollCommands(), config.commandPollMs);
+    this.state = 'ONLINE';
     this.consumer.start();
   }
 
@@ -183,8 +222,9 @@ export class WorkerRuntime {
     this.heartbeating = true;
     const { repos, workerId, logger } = this.deps;
     try {
+      this.executor.checkMemory();
       const processes = this.executor.snapshot();
-      await repos.workers.heartbeat(workerId, processes, this.status);
+      await repos.workers.heartbeat(workerId, processes, this.workerStatus());
       this.publish({ type: 'worker_heartbeat', workerId, mode: this.mode, processes });
       const inFlight = this.consumer.inFlight;
       const memory = this.emitMemory(processes, inFlight);
@@ -293,7 +333,7 @@ export class WorkerRuntime {
     const drainUntil =
       deadline - Math.min(config.shutdownDeadlineMs / 2, SHUTDOWN_RESERVE_MS + config.killCapMs);
     logger.info({ reason, inFlight: this.consumer.inFlight }, 'worker stopping: draining');
-    this.status = 'STOPPING';
+    this.state = 'STOPPING';
     clearInterval(this.commandTimer);
     this.consumer.stopReceiving();
     await repos.workers
@@ -319,6 +359,7 @@ export class WorkerRuntime {
         attempts: 3,
       },
     ).catch((error: unknown) => logger.warn({ err: error }, 'could not mark the worker OFFLINE'));
+    this.state = 'OFFLINE';
     await this.deps.taskProtection?.update(0);
     // Best effort and last: events wait their turn behind earlier frames, so a slow events
     // endpoint must not hold the exit past the deadline.
@@ -331,6 +372,11 @@ export class WorkerRuntime {
     ]);
     clearTimeout(giveUp);
     logger.info({ reason, drained, tookMs: Date.now() - begunAt }, 'worker offline');
+  }
+
+  /** The status the Workers table shows: ONLINE until it stops. */
+  private workerStatus(): WorkerStatus {
+    return this.state === 'STOPPING' || this.state === 'OFFLINE' ? this.state : 'ONLINE';
   }
 
   private publish(event: EventInput): void {

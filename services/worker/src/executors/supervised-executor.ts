@@ -70,6 +70,8 @@ export abstract class SupervisedExecutor implements Executor {
   abstract start(): Promise<void>;
   abstract freeSlots(): number;
   abstract snapshot(): ProcessSnapshot[];
+  /** Nothing to recycle unless the executor keeps long-lived processes. */
+  checkMemory(): void {}
   abstract recycle(pid: number, generation: number, requestedBy: string): RecycleResult;
   abstract stop(): Promise<void>;
   /** Hands the run to a runner. */

@@ -383,17 +383,15 @@ export class ThreadExecutor extends SupervisedExecutor {
     });
   }
 
-  /** Also enforces WORKER_MAX_PROCESS_MEMORY_MB on the ACTIVE process. */
-  snapshot(): ProcessSnapshot[] {
-    const snapshots: ProcessSnapshot[] = [];
+  /** Drains the ACTIVE process once its memory is above WORKER_MAX_PROCESS_MEMORY_MB. */
+  override checkMemory(): void {
     for (const pool of [...this.pools.values()]) {
+      // Only after it has done work: a process that starts above the limit would otherwise be
+      // replaced by another just like it, forever.
+      if (pool.state !== 'ACTIVE' || pool.jobsProcessed === 0) continue;
       const memory = readMemory(pool.pid);
       if (
         memory &&
-        pool.state === 'ACTIVE' &&
-        // Only after it has done work: a process that starts above the limit would otherwise be
-        // replaced by another just like it, forever.
-        pool.jobsProcessed > 0 &&
         memory.rssMb > this.options.maxProcessMemoryMb &&
         this.drain(
           pool,
@@ -403,7 +401,13 @@ export class ThreadExecutor extends SupervisedExecutor {
       ) {
         this.exitIfDrained(pool);
       }
-      snapshots.push({
+    }
+  }
+
+  snapshot(): ProcessSnapshot[] {
+    return [...this.pools.values()].map((pool) => {
+      const memory = readMemory(pool.pid);
+      return {
         pid: pool.pid,
         generation: pool.generation,
         state: pool.state,
@@ -413,9 +417,8 @@ export class ThreadExecutor extends SupervisedExecutor {
         memoryKind: memory?.kind ?? 'rss',
         jobsProcessed: pool.jobsProcessed,
         executions: [...pool.runs.values()].map((run) => run.snapshot()),
-      });
-    }
-    return snapshots;
+      };
+    });
   }
 
   recycle(pid: number, generation: number, requestedBy: string): RecycleResult {

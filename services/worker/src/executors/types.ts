@@ -112,8 +112,13 @@ export interface Executor {
   /** How many more executions it can take now. */
   freeSlots(): number;
   execute(job: ExecutionJob, hooks: ExecutionHooks): Promise<ExecutionOutcome>;
-  /** Every live process with its state, memory and executions. */
+  /** Every live process with its state, memory and executions. Reads only; changes nothing. */
   snapshot(): ProcessSnapshot[];
+  /**
+   * Drains an ACTIVE process above WORKER_MAX_PROCESS_MEMORY_MB (thread mode; a process per
+   * execution has nothing to recycle). The worker calls it on every heartbeat.
+   */
+  checkMemory(): void;
   /** A recycle request for one process, named by pid and generation. */
   recycle(pid: number, generation: number, requestedBy: string): RecycleResult;
   /** Terminates every process now; unfinished executions end ABANDONED. */
