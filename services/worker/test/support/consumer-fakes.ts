@@ -15,6 +15,7 @@ import {
   type ExecutionRecord,
   type FinishInput,
   type Repositories,
+  type WardenEvent,
 } from '@warden/core';
 import type { CatalogEntry } from '../../src/catalog.js';
 import { Consumer } from '../../src/consumer.js';
@@ -355,7 +356,10 @@ export function harness(options: { capacity?: number } = {}): Harness {
     repos,
     executor,
     catalog: { get: (id) => catalog.get(id), ids: () => [...catalog.keys()] },
-    publisher: { publish: async () => {} },
+    // Events are not under test here: the publisher answers as the real one does, with the event.
+    publisher: {
+      publish: async (event) => ({ ...event, at: new Date(0).toISOString() }) as WardenEvent,
+    },
     metrics: { emit: () => {} },
     logger: createLogger('test', 'silent'),
     workerId: 'worker-1',
