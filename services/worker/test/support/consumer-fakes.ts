@@ -369,7 +369,10 @@ export function harness(options: { capacity?: number } = {}): Harness {
     repos,
     executor,
     catalog: { get: (id) => catalog.get(id), ids: () => [...catalog.keys()] },
-    publisher: { publish: async (input) => ({ ...input, at: '' }) as WardenEvent },
+    // Events are not under test here: the publisher answers as the real one does, with the event.
+    publisher: {
+      publish: async (event) => ({ ...event, at: new Date(0).toISOString() }) as WardenEvent,
+    },
     metrics: { emit: () => {} },
     logger: createLogger('test', 'silent'),
     workerId: 'worker-1',
