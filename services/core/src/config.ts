@@ -449,6 +449,9 @@ export function loadControlPlaneConfig(env: Env = process.env): ControlPlaneConf
   if (config.viewerToken && config.viewerToken === config.adminToken) {
     reader.problems.push('WARDEN_VIEWER_TOKEN must differ from WARDEN_ADMIN_TOKEN');
   }
+  if (config.viewerToken && config.viewerToken === config.nonAdminToken) {
+    reader.problems.push('WARDEN_VIEWER_TOKEN must differ from WARDEN_NON_ADMIN_TOKEN');
+  }
   if (config.viewerGroup === config.adminGroup) {
     reader.problems.push('WARDEN_VIEWER_GROUP must differ from WARDEN_ADMIN_GROUP');
   }

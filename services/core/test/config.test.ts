@@ -197,4 +197,30 @@ describe('control-plane configuration', () => {
       'WORKER_LOST_AFTER_SECONDS=300 must be greater than WORKER_SILENT_AFTER_SECONDS=600: a worker is silent before it is lost',
     ]);
   });
+
+  it('reads the viewer token and group, and refuses ones that cannot work, by name', () => {
+    const admin = { ...queues, WARDEN_ADMIN_TOKEN: 'a'.repeat(32) };
+    const ok = loadControlPlaneConfig({ ...admin, WARDEN_VIEWER_TOKEN: 'v'.repeat(32) });
+    expect(ok).toMatchObject({ viewerToken: 'v'.repeat(32), viewerGroup: 'warden-viewers' });
+    expect(
+      problemsOf(() => loadControlPlaneConfig({ ...admin, WARDEN_VIEWER_TOKEN: 'short' }))[0],
+    ).toMatch(/^WARDEN_VIEWER_TOKEN=.*at least 16 characters/);
+    expect(
+      problemsOf(() => loadControlPlaneConfig({ ...admin, WARDEN_VIEWER_TOKEN: 'a'.repeat(32) })),
+    ).toContain('WARDEN_VIEWER_TOKEN must differ from WARDEN_ADMIN_TOKEN');
+    expect(
+      problemsOf(() =>
+        loadControlPlaneConfig({
+          ...admin,
+          WARDEN_NON_ADMIN_TOKEN: 'n'.repeat(32),
+          WARDEN_VIEWER_TOKEN: 'n'.repeat(32),
+        }),
+      ),
+    ).toContain('WARDEN_VIEWER_TOKEN must differ from WARDEN_NON_ADMIN_TOKEN');
+    expect(
+      problemsOf(() =>
+        loadControlPlaneConfig({ ...admin, WARDEN_VIEWER_GROUP: 'platform-admins' }),
+      ),
+    ).toContain('WARDEN_VIEWER_GROUP must differ from WARDEN_ADMIN_GROUP');
+  });
 });
