@@ -8,6 +8,7 @@
  *   FAILED                                                       executor contains it
  */
 import type { ProcessSnapshot, RunState, RunningExecutionSnapshot, WorkerMode } from '@warden/core';
+import { MAX_LOG_LINES } from '@warden/core/log-bounds';
 import type { RunResult } from '../protocol.js';
 import type {
   ExecutionHooks,
@@ -19,8 +20,6 @@ import type {
   Placement,
   RecycleResult,
 } from './types.js';
-
-const MAX_KEPT_LOG_LINES = 50;
 
 export const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
 
@@ -45,7 +44,7 @@ export class TrackedRun {
 
   addLog(line: string): void {
     this.logs.push(line);
-    if (this.logs.length > MAX_KEPT_LOG_LINES) this.logs.shift();
+    if (this.logs.length > MAX_LOG_LINES) this.logs.shift();
   }
 
   snapshot(): RunningExecutionSnapshot {

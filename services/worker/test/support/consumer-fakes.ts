@@ -7,6 +7,7 @@
  */
 import type { Message } from '@aws-sdk/client-sqs';
 import {
+  TERMINAL_STATUSES,
   createLogger,
   loadWorkerConfig,
   type BlacklistEntry,
@@ -120,7 +121,7 @@ export class FakeQueue implements WorkQueue {
   giveUp(): void {}
 }
 
-const TERMINAL = new Set(['SUCCESS', 'FAILED', 'CANCELLED']);
+const TERMINAL = new Set<string>(TERMINAL_STATUSES);
 
 /**
  * The Executions table's conditional writes, in memory, with the same conditions as the
@@ -355,7 +356,8 @@ export function harness(options: { capacity?: number } = {}): Harness {
     repos,
     executor,
     catalog: { get: (id) => catalog.get(id), ids: () => [...catalog.keys()] },
-    publisher: { publish: async () => {} },
+    // The published event is not needed by these tests.
+    publisher: { publish: async (event) => ({ ...event, at: '' }) as never },
     metrics: { emit: () => {} },
     logger: createLogger('test', 'silent'),
     workerId: 'worker-1',
