@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { QUEUES, type ExecutionRecord } from '@warden/core';
+import { QUEUES, TERMINAL_STATUSES, type ExecutionRecord } from '@warden/core';
 import type { TestStack } from './stack.js';
 import { waitFor } from './wait.js';
 
@@ -160,7 +160,7 @@ export async function readRecords(
   return records;
 }
 
-const TERMINAL = new Set(['SUCCESS', 'FAILED', 'CANCELLED']);
+const TERMINAL = new Set<string>(TERMINAL_STATUSES);
 
 /** Waits until every execution has a terminal record; returns the records. */
 export async function waitForAllTerminal(

@@ -14,7 +14,7 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import type { ExecutionRecord, WardenEvent, WorkerMode, WorkerRecord } from '@warden/core';
-import { decodeEventFrame } from '@warden/core';
+import { TERMINAL_STATUSES, decodeEventFrame } from '@warden/core';
 import type { TestStack } from './stack.js';
 import { waitFor } from './wait.js';
 
@@ -163,7 +163,7 @@ export async function submit(
   return executionId;
 }
 
-const TERMINAL = new Set(['SUCCESS', 'FAILED', 'CANCELLED']);
+const TERMINAL = new Set<string>(TERMINAL_STATUSES);
 
 /** Waits for an execution to reach a terminal status and returns its record. */
 export function waitForTerminal(

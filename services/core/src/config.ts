@@ -13,7 +13,8 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-interface Parser<T> {
+/** Reads one setting's text: the value, or undefined when it is not one `accepts` describes. */
+export interface Parser<T> {
   accepts: string;
   parse(raw: string): T | undefined;
 }
@@ -90,8 +91,11 @@ const oneOf = <T extends string>(...values: T[]): Parser<T> => ({
   parse: (raw) => (values.includes(raw as T) ? (raw as T) : undefined),
 });
 
-/** Collects every problem before failing, so one start-up attempt reports all of them. */
-class EnvReader {
+/**
+ * The one reader of settings from the environment: collects every problem before failing, so one
+ * start-up attempt reports all of them, each naming the variable and what it accepts.
+ */
+export class EnvReader {
   readonly problems: string[] = [];
   constructor(private readonly env: Env) {}
 
@@ -120,6 +124,9 @@ class EnvReader {
     if (this.problems.length) throw new ConfigError(this.problems);
   }
 }
+
+/** The parsers EnvReader takes, for settings read outside this module (the local stack's). */
+export const envParsers = { integer, decimal, boolean, text, url, oneOf } as const;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 

@@ -60,3 +60,39 @@ export type CircuitBreakerMetricName =
 /** The `Mode` dimension value for a worker started with USE_THREAD_WORKERS=flag. */
 export const metricMode = (useThreadWorkers: boolean): WorkerMode =>
   useThreadWorkers ? 'thread' : 'process';
+
+/** Units the Warden metrics use. */
+export type MetricUnit = 'Count' | 'Percent' | 'Milliseconds' | 'Seconds' | 'Megabytes' | 'None';
+
+export interface MetricValue {
+  value: number;
+  unit: MetricUnit;
+}
+
+/**
+ * One CloudWatch Embedded Metric Format record (a JSON log line CloudWatch Logs turns into
+ * metrics): the one place that writes the format, for the worker and the Lambdas alike.
+ * `dimensions` lists dimension sets whose values are in `properties`; `[[]]` is no dimension.
+ */
+export function buildEmfRecord(input: {
+  values: Record<string, MetricValue>;
+  dimensions: string[][];
+  timestampMs: number;
+  properties?: Record<string, unknown>;
+}): Record<string, unknown> {
+  const entries = Object.entries(input.values);
+  return {
+    _aws: {
+      Timestamp: input.timestampMs,
+      CloudWatchMetrics: [
+        {
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: input.dimensions,
+          Metrics: entries.map(([Name, { unit }]) => ({ Name, Unit: unit })),
+        },
+      ],
+    },
+    ...input.properties,
+    ...Object.fromEntries(entries.map(([name, { value }]) => [name, value])),
+  };
+}

@@ -10,33 +10,30 @@ export interface QueueMessageLike {
   MessageId?: string;
 }
 
+/** A string field of the message's JSON body when it is a valid id, else undefined. */
+function idField(
+  message: QueueMessageLike,
+  field: 'executionId' | 'workflowId',
+): string | undefined {
+  try {
+    const body: unknown = JSON.parse(message.Body ?? '');
+    if (typeof body === 'object' && body !== null) {
+      const id = (body as Record<string, unknown>)[field];
+      if (typeof id === 'string' && ID_PATTERN.test(id)) return id;
+    }
+  } catch {
+    // Not JSON: it names nothing.
+  }
+  return undefined;
+}
+
 /**
  * The execution a work message is for: the body's `executionId` when it is a valid id, otherwise
  * the SQS message id (raw messages without an id are tracked under it).
  */
-export function executionIdOf(message: QueueMessageLike): string | undefined {
-  try {
-    const body: unknown = JSON.parse(message.Body ?? '');
-    if (typeof body === 'object' && body !== null) {
-      const id = (body as Record<string, unknown>).executionId;
-      if (typeof id === 'string' && ID_PATTERN.test(id)) return id;
-    }
-  } catch {
-    // Not JSON: the message id names it.
-  }
-  return message.MessageId;
-}
+export const executionIdOf = (message: QueueMessageLike): string | undefined =>
+  idField(message, 'executionId') ?? message.MessageId;
 
 /** The body's `workflowId` when it is a valid id (whether or not any worker runs it). */
-export function workflowIdOf(message: QueueMessageLike): string | undefined {
-  try {
-    const body: unknown = JSON.parse(message.Body ?? '');
-    if (typeof body === 'object' && body !== null) {
-      const id = (body as Record<string, unknown>).workflowId;
-      if (typeof id === 'string' && ID_PATTERN.test(id)) return id;
-    }
-  } catch {
-    // Not JSON: it names no workflow.
-  }
-  return undefined;
-}
+export const workflowIdOf = (message: QueueMessageLike): string | undefined =>
+  idField(message, 'workflowId');

@@ -2,14 +2,9 @@
  * CloudWatch Embedded Metric Format: a JSON log line CloudWatch turns into metrics, so a Lambda
  * publishes metrics by writing to stdout, with no API call and no extra latency.
  */
-import { METRICS_NAMESPACE } from '@warden/core';
+import { buildEmfRecord, type MetricValue } from '@warden/core';
 
-export type MetricUnit = 'Count' | 'Percent' | 'Milliseconds' | 'None';
-
-export interface MetricValue {
-  value: number;
-  unit: MetricUnit;
-}
+export type { MetricUnit, MetricValue } from '@warden/core';
 
 /** One EMF record; the metrics carry no dimensions (fleet-wide gauges and counts). */
 export function emfRecord(
@@ -17,20 +12,7 @@ export function emfRecord(
   timestampMs: number,
   properties: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  return {
-    _aws: {
-      Timestamp: timestampMs,
-      CloudWatchMetrics: [
-        {
-          Namespace: METRICS_NAMESPACE,
-          Dimensions: [[]],
-          Metrics: Object.entries(metrics).map(([Name, { unit }]) => ({ Name, Unit: unit })),
-        },
-      ],
-    },
-    ...properties,
-    ...Object.fromEntries(Object.entries(metrics).map(([name, { value }]) => [name, value])),
-  };
+  return buildEmfRecord({ values: metrics, dimensions: [[]], timestampMs, properties });
 }
 
 /** Where EMF lines go: stdout in Lambda (CloudWatch Logs picks them up). */

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '@warden/core';
+import { EnvReader, envParsers } from '@warden/core';
 import type { Component, LocalContext } from './component.js';
 import { hostRefusal, loopbackHostAllowed } from './host-check.js';
 
@@ -37,15 +37,11 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/** Fixed before start-up (0 is refused): the API's CORS rule names the app's origin. */
 export function adminUiPort(env: Record<string, string | undefined> = process.env): number {
-  const raw = env.WARDEN_ADMIN_PORT;
-  if (raw === undefined || raw === '') return DEFAULT_ADMIN_PORT;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 65535) {
-    throw new ConfigError([
-      `WARDEN_ADMIN_PORT=${JSON.stringify(raw)} is not valid: expected a port from 1 to 65535 (the API's CORS rule needs it fixed before start-up)`,
-    ]);
-  }
+  const reader = new EnvReader(env);
+  const value = reader.get('WARDEN_ADMIN_PORT', envParsers.integer(1, 65535), DEFAULT_ADMIN_PORT);
+  reader.done();
   return value;
 }
 

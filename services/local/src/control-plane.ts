@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  ConfigError,
+  EnvReader,
+  envParsers,
   loadControlPlaneConfig,
   type ControlPlaneConfig,
   type Logger,
@@ -67,15 +68,11 @@ export interface RunningControlPlane {
   stop(): Promise<void>;
 }
 
+/** A port setting, when set; 0 picks a free one. */
 function port(env: Record<string, string | undefined>, name: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) {
-    throw new ConfigError([
-      `${name}=${JSON.stringify(raw)} is not valid: expected a port from 0 to 65535 (0 picks a free one)`,
-    ]);
-  }
+  const reader = new EnvReader(env);
+  const value = reader.optional(name, envParsers.integer(0, 65535));
+  reader.done();
   return value;
 }
 

@@ -2,13 +2,15 @@
  * `npm run emulators`: the embedded emulators on their own, behind one endpoint, for running
  * `npm start` or the test suite against them with AWS_ENDPOINT_URL (as one would LocalStack).
  */
+import { EnvReader, envParsers } from '@warden/core';
 import { startCombinedEndpoint, startEmulators } from './emulators.js';
 
-const port = Number(process.env.WARDEN_EMULATOR_PORT ?? 4566);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  process.stderr.write(
-    `WARDEN_EMULATOR_PORT=${JSON.stringify(process.env.WARDEN_EMULATOR_PORT)} is not valid: expected a port from 0 to 65535\n`,
-  );
+const reader = new EnvReader(process.env);
+const port = reader.get('WARDEN_EMULATOR_PORT', envParsers.integer(0, 65535), 4566);
+try {
+  reader.done();
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
   process.exit(1);
 }
 const emulators = await startEmulators({ dataDir: process.env.WARDEN_DATA_DIR || undefined });

@@ -10,7 +10,10 @@ import type { Message } from '@aws-sdk/client-sqs';
 import {
   QUEUES,
   WORKER_METRICS,
+  backoffMs,
+  isTerminal,
   type EventInput,
+  type ExecutionStatus,
   type EventPublisher,
   type Logger,
   type Repositories,
@@ -131,7 +134,7 @@ export class Consumer {
       } catch (error) {
         if (this.stopped) break;
         failures++;
-        const wait = Math.min(10_000, 250 * 2 ** Math.min(failures, 6));
+        const wait = backoffMs(failures + 1, 250, 10_000);
         logger[failures >= 3 ? 'error' : 'warn'](
           { err: error, retryInMs: wait },
           'receiving from SQS failed; retrying',
@@ -508,10 +511,10 @@ export class Consumer {
   private async claimRefused(
     receiptHandle: string,
     executionId: string,
-    existing: { status: string; leaseExpiresAt?: number } | undefined,
+    existing: { status: ExecutionStatus; leaseExpiresAt?: number } | undefined,
   ): Promise<void> {
     const { logger, queue, config } = this.deps;
-    if (existing && ['SUCCESS', 'FAILED', 'CANCELLED'].includes(existing.status)) {
+    if (existing && isTerminal(existing.status)) {
       logger.info(
         { executionId, status: existing.status },
         'duplicate delivery of a finished execution; deleting the message',

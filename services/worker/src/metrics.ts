@@ -4,16 +4,15 @@
  * @warden/core so the dashboards and alarms read exactly what is written here.
  */
 import {
-  METRICS_NAMESPACE,
   METRIC_DIMENSIONS,
+  buildEmfRecord,
+  type MetricUnit,
   WORKER_METRICS,
   type WorkerMetricName,
   type WorkerMode,
 } from '@warden/core';
 
-type Unit = 'Count' | 'Milliseconds' | 'Seconds' | 'Megabytes';
-
-const UNITS: Record<WorkerMetricName, Unit> = {
+const UNITS: Record<WorkerMetricName, MetricUnit> = {
   [WORKER_METRICS.executionsStarted]: 'Count',
   [WORKER_METRICS.executionsSucceeded]: 'Count',
   [WORKER_METRICS.executionsFailed]: 'Count',
@@ -49,22 +48,20 @@ export class WorkerMetrics {
     const dimensions: string[][] = [[METRIC_DIMENSIONS.mode]];
     if (perWorker) dimensions.push([METRIC_DIMENSIONS.mode, METRIC_DIMENSIONS.workerId]);
     this.write(
-      JSON.stringify({
-        _aws: {
-          Timestamp: Date.now(),
-          CloudWatchMetrics: [
-            {
-              Namespace: METRICS_NAMESPACE,
-              Dimensions: dimensions,
-              Metrics: names.map((name) => ({ Name: name, Unit: UNITS[name] })),
-            },
-          ],
-        },
-        ...properties,
-        [METRIC_DIMENSIONS.mode]: this.mode,
-        [METRIC_DIMENSIONS.workerId]: this.workerId,
-        ...values,
-      }),
+      JSON.stringify(
+        buildEmfRecord({
+          values: Object.fromEntries(
+            names.map((name) => [name, { value: values[name]!, unit: UNITS[name] }]),
+          ),
+          dimensions,
+          timestampMs: Date.now(),
+          properties: {
+            ...properties,
+            [METRIC_DIMENSIONS.mode]: this.mode,
+            [METRIC_DIMENSIONS.workerId]: this.workerId,
+          },
+        }),
+      ),
     );
   }
 }

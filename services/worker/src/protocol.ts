@@ -155,4 +155,3 @@ export type FromThread = { type: 'ready' } | RunnerEvent;
 
 /** Keeps one IPC message (and the output stored later) bounded. */
 export const MAX_OUTPUT_JSON_BYTES = 256 * 1024;
-export const MAX_LOG_LINE_CHARS = 500;

@@ -2,7 +2,7 @@
  * Retries calls to AWS that fail transiently (throttling, a network blip, an emulator restart)
  * with capped exponential backoff and jitter, so the worker neither crashes nor drops work.
  */
-import type { Logger } from '@warden/core';
+import { backoffMs, sleep, type Logger } from '@warden/core';
 
 /** Errors no retry can fix: the request itself is wrong, or the thing it names is gone. */
 const PERMANENT = new Set([
@@ -32,17 +32,8 @@ export interface RetryOptions {
   context?: Record<string, unknown>;
 }
 
-export const delay = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+/** Core's `sleep`, under the name the worker uses for waits between attempts. */
+export const delay = sleep;
 
 export async function withRetry<T>(
   what: string,
@@ -57,7 +48,7 @@ export async function withRetry<T>(
       return await call();
     } catch (error) {
       if (isPermanent(error) || attempt >= attempts || options.signal?.aborted) throw error;
-      const wait = Math.min(max, base * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+      const wait = backoffMs(attempt, base, max) * (0.5 + Math.random() / 2);
       options.logger[attempt >= 3 ? 'error' : 'warn'](
         { err: error, attempt, retryInMs: Math.round(wait), ...options.context },
         `${what} failed; retrying`,

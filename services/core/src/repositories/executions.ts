@@ -17,14 +17,15 @@ import {
 } from '../domain.js';
 import { INDEX, ROLLOUT_EXECUTION_ATTRIBUTES } from '../resources.js';
 import { DAY_MS, epochSeconds, iso, systemClock, type Clock } from '../time.js';
+import { boundLogs } from '../log-bounds.js';
 import { isConditionFailure } from './dynamo-helpers.js';
+
+export { MAX_LOG_LINES, MAX_LOG_LINE_CHARS, boundLogLine, boundLogs } from '../log-bounds.js';
 
 /** Execution records are kept 30 days (TTL is cleanup only; nothing depends on it). */
 const RETENTION_MS = 30 * DAY_MS;
 /** Bounds that keep a record well inside DynamoDB's 400 KB item limit. */
 export const MAX_OUTPUT_BYTES = 32 * 1024;
-export const MAX_LOG_LINES = 50;
-export const MAX_LOG_LINE_CHARS = 500;
 export const MAX_ERROR_MESSAGE_CHARS = 2000;
 
 export class DuplicateExecutionError extends Error {
@@ -170,13 +171,6 @@ export function boundOutput(output: unknown): unknown {
   }
   return JSON.parse(json) as unknown;
 }
-
-export const boundLogs = (logs: string[] | undefined): string[] | undefined =>
-  logs
-    ?.slice(-MAX_LOG_LINES)
-    .map((line) =>
-      line.length > MAX_LOG_LINE_CHARS ? `${line.slice(0, MAX_LOG_LINE_CHARS)}…` : line,
-    );
 
 const boundMessage = (message: string | undefined): string | undefined =>
   message && message.length > MAX_ERROR_MESSAGE_CHARS

@@ -14,6 +14,7 @@ import type {
   RunningExecutionSnapshot,
   WorkerMode,
 } from '@warden/core';
+import { MAX_LOG_LINES } from '@warden/core/log-bounds';
 import type { RunResult } from '../protocol.js';
 import { workflowEnvironment } from '../workflow-env.js';
 import { sendTo, type ForkedProcess } from './child-processes.js';
@@ -28,7 +29,6 @@ import type {
   RecycleResult,
 } from './types.js';
 
-const MAX_KEPT_LOG_LINES = 50;
 /** The circuit breaker's default window, until the worker has read the configured one. */
 const DEFAULT_ISOLATION_WINDOW_MS = 60 * 60_000;
 
@@ -64,7 +64,7 @@ export class TrackedRun {
 
   addLog(line: string): void {
     this.logs.push(line);
-    if (this.logs.length > MAX_KEPT_LOG_LINES) this.logs.shift();
+    if (this.logs.length > MAX_LOG_LINES) this.logs.shift();
   }
 
   snapshot(): RunningExecutionSnapshot {

@@ -10,7 +10,7 @@
  *   ACTIVE ──stuck / max executions / max memory──▶ DRAINING ─┐
  *      └────────────recycle command─────────────▶ PENDING_KILL ┴─only stuck left──▶ EXITING ──▶ gone
  */
-import type { ProcessSnapshot, ProcessState } from '@warden/core';
+import { backoffMs, type ProcessSnapshot, type ProcessState } from '@warden/core';
 import { readMemory } from '../memory.js';
 import type { FromPool, RunRequest, ToPool } from '../protocol.js';
 import { forkRunner, sendTo, terminate, type ForkedProcess } from './child-processes.js';
@@ -329,9 +329,7 @@ export class ThreadExecutor extends SupervisedExecutor {
       }
     }
     if (this.stopping) return;
-    const delay = this.failedStarts
-      ? Math.min(MAX_RESPAWN_DELAY_MS, 500 * 2 ** (this.failedStarts - 1))
-      : 0;
+    const delay = backoffMs(this.failedStarts, 500, MAX_RESPAWN_DELAY_MS);
     this.respawnTimer = setTimeout(
       () => this.spawnActive(`replacing pid ${pool.pid}, which exited (${how})`),
       delay,

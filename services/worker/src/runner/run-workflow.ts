@@ -1,11 +1,12 @@
 /**
  * Runs workflow executions inside a runner (a process-mode child or a pool thread): loads the
  * module once per runner, gives each run its context and AbortSignal, and reports what happened
- * as RunnerEvents. Imports only Node built-ins, so a runner starts small.
+ * as RunnerEvents. Imports only Node built-ins and core's import-free log bounds, so a runner
+ * starts small.
  */
 import { format } from 'node:util';
+import { boundLogLine as boundLine } from '@warden/core/log-bounds';
 import {
-  MAX_LOG_LINE_CHARS,
   MAX_OUTPUT_JSON_BYTES,
   type RunError,
   type RunErrorKind,
@@ -60,9 +61,6 @@ function serializeOutput(output: unknown): string | undefined {
   }
   return json;
 }
-
-const boundLine = (line: string): string =>
-  line.length > MAX_LOG_LINE_CHARS ? `${line.slice(0, MAX_LOG_LINE_CHARS)}…` : line;
 
 /** The executions one runner holds, with their abort controllers. */
 export class RunnerExecutions {

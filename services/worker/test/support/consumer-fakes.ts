@@ -7,6 +7,7 @@
  */
 import type { Message } from '@aws-sdk/client-sqs';
 import {
+  TERMINAL_STATUSES,
   createLogger,
   loadWorkerConfig,
   type BlacklistEntry,
@@ -130,7 +131,7 @@ export class FakeQueue implements WorkQueue {
   giveUp(): void {}
 }
 
-const TERMINAL = new Set(['SUCCESS', 'FAILED', 'CANCELLED']);
+const TERMINAL = new Set<string>(TERMINAL_STATUSES);
 
 /**
  * The Executions table's conditional writes, in memory, with the same conditions as the
