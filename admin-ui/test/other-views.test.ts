@@ -89,6 +89,41 @@ describe('the Stuck history view', () => {
     );
   });
 
+  it('lists each stuck execution with where its thread was stuck and the executions sharing it', async () => {
+    api.on('GET /api/platform/stuck-history', (request) => ({
+      body: {
+        ...history(Number(request.query.get('hours'))),
+        records: [
+          {
+            workflowId: 'cpu-spin',
+            stuckKey: `${iso(30_000)}#ex-spin`,
+            executionId: 'ex-spin',
+            stuckAt: iso(30_000),
+            workerId: 'worker-a',
+            pid: 4101,
+            threadId: 1,
+            elapsedMs: 3012,
+            stack: ['run (file:///app/workflows/cpu-spin.mjs:8:5)', 'run (runner.js:1:1)'],
+            collateral: [
+              { executionId: 'ex-n1', workflowId: 'slow-healthy' },
+              { executionId: 'ex-n2', workflowId: 'slow-healthy' },
+            ],
+          },
+        ],
+      },
+    }));
+    app = await mountApp(api, '/stuck-history');
+    await see('Each stuck execution');
+    const row = await element('[data-execution-id="ex-spin"]');
+    expect(row.querySelector('[data-testid="stuck-frame"]')?.textContent).toContain(
+      'cpu-spin.mjs:8:5',
+    );
+    const collateral = row.querySelector('[data-testid="stuck-collateral"]')?.textContent ?? '';
+    expect(collateral).toContain('ex-n1');
+    expect(collateral).toContain('ex-n2');
+    expect(collateral).toContain('slow-healthy');
+  });
+
   it('offers a shortcut to blacklist, pre-filled with the workflow and why', async () => {
     api.on('GET /api/platform/stuck-history', { body: history(24) });
     api.on('POST /api/platform/blacklist', (request) => ({
@@ -365,6 +400,48 @@ describe('the Executions views', () => {
     const withWorker = api.requestsTo('GET /api/executions').at(-1)!;
     expect(withWorker.query.get('workerId')).toBe('worker-a');
     expect(withWorker.query.get('q')).toBe('ex-');
+  });
+
+  it('shows where a blocked thread was stuck, its collateral, and a collateral failure\'s culprit', async () => {
+    api.on('GET /api/executions', { body: { items: [] } });
+    api.on('GET /api/executions/ex-spin', {
+      body: {
+        execution: record({
+          executionId: 'ex-spin',
+          workflowId: 'cpu-spin',
+          status: 'FAILED',
+          errorType: 'ExecutionStuck',
+          errorMessage: 'did not respond to cancellation within the 1 s grace period',
+          stack: ['run (file:///app/workflows/cpu-spin.mjs:8:5)'],
+          collateral: [{ executionId: 'ex-n1', workflowId: 'echo' }],
+        }),
+      },
+    });
+    api.on('GET /api/executions/ex-n1', {
+      body: {
+        execution: record({
+          executionId: 'ex-n1',
+          workflowId: 'echo',
+          status: 'FAILED',
+          errorType: 'CollateralFailure',
+          errorMessage: 'thread 1 was blocked by execution ex-spin (cpu-spin), which shared it',
+          attempt: 3,
+          culprit: { executionId: 'ex-spin', workflowId: 'cpu-spin' },
+        }),
+      },
+    });
+    app = await mountApp(api, '/executions/ex-spin');
+    await see('Its thread');
+    expect((await element('[data-testid="execution-stack"]')).textContent).toContain(
+      'cpu-spin.mjs:8:5',
+    );
+    expect((await element('[data-testid="execution-collateral"]')).textContent).toContain('ex-n1');
+
+    (await element<HTMLAnchorElement>('[data-testid="execution-collateral"] a')).click();
+    await see('Execution ex-n1');
+    expect((await element('[data-testid="execution-culprit"]')).textContent).toMatch(
+      /ex-spin\s*\(\s*cpu-spin\s*\) blocked or overflowed the thread/,
+    );
   });
 
   it('says when no execution has that id', async () => {

@@ -126,6 +126,35 @@ describe.each([
   });
 });
 
+describe('a thread blocked longer than WORKER_THREAD_BLOCKED_SECONDS', () => {
+  it('sends the neighbours back at once, long before the culprit times out', async () => {
+    const early = startWorker(stack, {
+      mode: 'thread',
+      env: { WORKFLOWS_DIR: workflowsDir, WORKER_THREAD_BLOCKED_SECONDS: '1' },
+    });
+    try {
+      await early.online();
+      // The default worker takes no part: only this one polls while it runs.
+      await worker.stop();
+      const healthy = await threeHealthyOnOneThread(1500);
+      const culprit = await submit(stack, 'cpu-spin', { timeoutSeconds: 8 });
+      const retried = await Promise.all(healthy.ids.map((id) => waitForTerminal(stack, id)));
+      const stuck = await waitForTerminal(stack, culprit, 30_000);
+      expect(stuck).toMatchObject({ status: 'FAILED', errorType: 'ExecutionStuck' });
+      expect(stuck.collateral?.map((c) => c.executionId).sort()).toEqual([...healthy.ids].sort());
+      for (const record of retried) {
+        expect(record).toMatchObject({ status: 'SUCCESS', attempt: 2 });
+        // Done and recorded while the culprit still spun, before its 8 s timeout.
+        expect(Date.parse(record.finishedAt!)).toBeLessThan(Date.parse(stuck.startedAt!) + 8000);
+      }
+    } finally {
+      await early.stop();
+      worker = startWorker(stack, { mode: 'thread', env: { WORKFLOWS_DIR: workflowsDir } });
+      await worker.online();
+    }
+  });
+});
+
 describe('a heap overflow among healthy executions', () => {
   it('fails the hog alone as OutOfMemory naming its neighbours; they end in a retry, not STUCK', async () => {
     const since = new Date().toISOString();
