@@ -84,6 +84,9 @@ interface MemoryRun {
   idlePssMb: number;
   busyPssMb: number;
   pssPerExecutionMb: number;
+  /** Busy: the orchestrator's PSS, and the rest of the tree (pool process and threads, or children). */
+  orchestratorPssMb: number;
+  runnersPssMb: number;
   /** (busy − idle) / concurrency: what one more execution adds. */
   marginalPssMb: number;
   rssSumPerExecutionMb: number;
@@ -320,6 +323,11 @@ class Bench {
         idlePssMb: idle.pssMb,
         busyPssMb: busy,
         pssPerExecutionMb: busy / concurrency,
+        orchestratorPssMb: median(
+          last.map((x) => x.processes.find((p) => p.pid === worker.pid)?.pssMb ?? 0),
+        ),
+        runnersPssMb:
+          busy - median(last.map((x) => x.processes.find((p) => p.pid === worker.pid)?.pssMb ?? 0)),
         marginalPssMb: (busy - idle.pssMb) / concurrency,
         rssSumPerExecutionMb: median(last.map((s) => s.rssSumMb)) / concurrency,
       };
@@ -682,14 +690,14 @@ function renderMemory(modes: Pick<ModeResult, 'mode' | 'memory'>[]): string[] {
   const lines = [
     'Memory per execution at the default settings (only WORKER_MAX_CONCURRENCY set), sdk-io (AWS SDK loaded, one DynamoDB call, awaiting I/O), PSS of the worker’s whole process tree',
     '',
-    '| concurrency | mode | configuration | processes | tree PSS idle → busy (MB) | PSS / execution | marginal PSS / execution | summed RSS / execution (overcounts) |',
-    '|---|---|---|---|---|---|---|---|',
+    '| concurrency | mode | configuration | processes | tree PSS idle → busy (MB) | busy: orchestrator / runners (MB) | PSS / execution | marginal PSS / execution | summed RSS / execution (overcounts) |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const c of CONCURRENCIES) {
     for (const mode of modes) {
       for (const m of mode.memory.filter((x) => x.concurrency === c)) {
         lines.push(
-          `| ${c} | ${mode.mode} | ${m.config} | ${m.processes} | ${f(m.idlePssMb, 1)} → ${f(m.busyPssMb, 1)} | **${f(m.pssPerExecutionMb, 1)} MB** | ${f(m.marginalPssMb, 1)} MB | ${f(m.rssSumPerExecutionMb, 1)} MB |`,
+          `| ${c} | ${mode.mode} | ${m.config} | ${m.processes} | ${f(m.idlePssMb, 1)} → ${f(m.busyPssMb, 1)} | ${f(m.orchestratorPssMb, 1)} / ${f(m.runnersPssMb, 1)} | **${f(m.pssPerExecutionMb, 1)} MB** | ${f(m.marginalPssMb, 1)} MB | ${f(m.rssSumPerExecutionMb, 1)} MB |`,
         );
       }
     }

@@ -130,7 +130,8 @@ describe('thread mode: a stuck execution drains its process, never its healthy n
   it('keeps slow-healthy running to SUCCESS in the DRAINING process while a new generation takes the next executions', async () => {
     const first = await worker.online();
     const original = first.processes.find((p) => p.state === 'ACTIVE')!;
-    const healthy = await submit(stack, 'slow-healthy', { input: { ms: 7000 } });
+    // Long enough to outlast the stuck verdict, the drain and a next execution on a loaded machine.
+    const healthy = await submit(stack, 'slow-healthy', { input: { ms: 12_000 } });
     await waitForStatus(stack, healthy, 'RUNNING');
     const spin = await submit(stack, 'cpu-spin', { timeoutSeconds: TIMEOUT_S });
     const stuck = await waitForTerminal(stack, spin, 15_000);
@@ -165,7 +166,7 @@ describe('thread mode: a stuck execution drains its process, never its healthy n
     expect(isAlive(original.pid)).toBe(true);
 
     // The healthy execution finishes where it started; only then does the old process exit.
-    const done = await waitForTerminal(stack, healthy, 20_000);
+    const done = await waitForTerminal(stack, healthy, 30_000);
     expect(done).toMatchObject({
       status: 'SUCCESS',
       pid: original.pid,
