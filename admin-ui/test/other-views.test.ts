@@ -402,7 +402,7 @@ describe('the Executions views', () => {
     expect(withWorker.query.get('q')).toBe('ex-');
   });
 
-  it('shows where a blocked thread was stuck, its collateral, and a collateral failure\'s culprit', async () => {
+  it("shows where a blocked thread was stuck, its collateral, and a collateral failure's culprit", async () => {
     api.on('GET /api/executions', { body: { items: [] } });
     api.on('GET /api/executions/ex-spin', {
       body: {
