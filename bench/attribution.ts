@@ -1,13 +1,14 @@
 /**
- * The cost of knowing which execution holds a thread: every pool thread runs an async hook that,
- * before each callback (timer, I/O, promise continuation), writes the tag of the execution it
- * belongs to (carried by AsyncLocalStorage) into the thread's liveness buffer. This measures that
- * hook in worker threads, with and without it, on the same work:
+ * The cost of knowing which execution holds a thread: every pool thread runs an async hook that
+ * stamps each resource (timer, I/O, promise) with the tag of the execution whose code created it
+ * and, before each callback, writes that tag into the thread's liveness buffer (as
+ * `runner/thread-main.ts` does). This measures that hook in worker threads, with and without it,
+ * on the same work:
  *
  * - promise continuations: an execution awaiting resolved promises (the hook's worst case: the
  *   work per callback is nothing);
  * - timers: an execution awaiting zero-delay timers;
- * - a no-op execution's own path: `als.run` around one async call, as the thread does per run.
+ * - a no-op execution's own path: one async call started under its tag, as the thread does per run.
  *
  *   npx tsx bench/attribution.ts            # prints ns per callback, with and without, and the ratio
  */
@@ -17,21 +18,26 @@ const ROUNDS = 5;
 
 const body = (withHook: boolean) => `
 const { parentPort } = require('node:worker_threads');
-const { AsyncLocalStorage, createHook } = require('node:async_hooks');
+const { createHook, executionAsyncResource } = require('node:async_hooks');
 const { setTimeout: sleep } = require('node:timers/promises');
 const liveness = new Int32Array(new SharedArrayBuffer(8));
-const als = new AsyncLocalStorage();
+const TAG = Symbol('tag');
+const running = [];
+const current = () => running.at(-1) ?? 0;
+const enter = (tag) => { running.push(tag); Atomics.store(liveness, 1, tag); };
+const leave = () => { running.pop(); Atomics.store(liveness, 1, current()); };
 if (${withHook}) {
-  const running = [];
   createHook({
-    before() { const tag = als.getStore() ?? 0; running.push(tag); Atomics.store(liveness, 1, tag); },
-    after() { running.pop(); Atomics.store(liveness, 1, running.at(-1) ?? 0); },
+    init(_id, _type, _trigger, resource) { const tag = current(); if (tag) resource[TAG] = tag; },
+    before() { enter(executionAsyncResource()[TAG] ?? 0); },
+    after: leave,
   }).enable();
 }
+const under = (tag, fn) => { enter(tag); try { return fn(); } finally { leave(); } };
 async function measure(label, count, perRun, fn) {
   const started = process.hrtime.bigint();
   const runs = [];
-  for (let i = 0; i < count; i++) runs.push(als.run(i + 1, fn));
+  for (let i = 0; i < count; i++) runs.push(under(i + 1, fn));
   await Promise.all(runs);
   const ns = Number(process.hrtime.bigint() - started);
   return [label, ns / (count * perRun)];

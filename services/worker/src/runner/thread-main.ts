@@ -7,7 +7,7 @@
  * turn of the event loop (it stops when the thread spins or waits) and the tag of the execution
  * whose callback runs right now, so a blocked thread names the one execution holding it.
  */
-import { AsyncLocalStorage, createHook } from 'node:async_hooks';
+import { createHook, executionAsyncResource } from 'node:async_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { LIVENESS, type FromThread, type ToThread } from '../protocol.js';
 import { replaceEnv } from './env.js';
@@ -19,19 +19,31 @@ const liveness = new Int32Array((workerData as { liveness: SharedArrayBuffer }).
 const TICK_MS = 50;
 const ticker = setInterval(() => Atomics.add(liveness, LIVENESS.ticks, 1), TICK_MS);
 
-// Each execution's callbacks (timers, I/O, promise continuations) carry its tag; the hook writes
-// the tag of whatever is about to run. A stack, because callbacks can nest synchronously.
-const execution = new AsyncLocalStorage<number>();
+// Each execution's callbacks (timers, I/O, promise continuations) carry its tag: a resource
+// created while an execution's code runs is stamped with its tag, and the hook writes the tag of
+// whatever is about to run. (Stamped on the resource itself rather than read from
+// AsyncLocalStorage, whose propagation differs between Node versions.) A stack, because callbacks
+// can nest synchronously.
+const TAG = Symbol('warden.executionTag');
+type Tagged = { [TAG]?: number };
 const running: number[] = [];
+const current = (): number => running.at(-1) ?? 0;
 const enter = (tag: number): void => {
   running.push(tag);
   Atomics.store(liveness, LIVENESS.current, tag);
 };
 const leave = (): void => {
   running.pop();
-  Atomics.store(liveness, LIVENESS.current, running.at(-1) ?? 0);
+  Atomics.store(liveness, LIVENESS.current, current());
 };
-createHook({ before: () => enter(execution.getStore() ?? 0), after: leave }).enable();
+createHook({
+  init(_asyncId, _type, _triggerAsyncId, resource: Tagged) {
+    const tag = current();
+    if (tag) resource[TAG] = tag;
+  },
+  before: () => enter((executionAsyncResource() as Tagged)[TAG] ?? 0),
+  after: leave,
+}).enable();
 
 const post = (message: FromThread): void => port.postMessage(message);
 const executions = new RunnerExecutions(post);
@@ -41,7 +53,7 @@ port.on('message', (message: ToThread) => {
     case 'run':
       enter(message.tag);
       try {
-        execution.run(message.tag, () => void executions.run(message.request));
+        void executions.run(message.request);
       } finally {
         leave();
       }
