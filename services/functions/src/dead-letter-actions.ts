@@ -20,7 +20,6 @@ import {
   type MessageAttributeValue,
 } from '@aws-sdk/client-sqs';
 import {
-  QUEUES,
   executionIdOf,
   type DeadLetterSummary,
   type DeadLettersResponse,
@@ -223,6 +222,3 @@ export async function deleteDeadLetters(
   deps.logger.info({ deleted: deleted.length }, 'deleted dead letters');
   return { deleted, notFound: messageIds.filter((id) => !deleted.includes(id)) };
 }
-
-/** How many receives send a work message to the dead-letter queue (for messages and docs). */
-export const MAX_RECEIVES = QUEUES.work.maxReceiveCount;
