@@ -52,6 +52,9 @@ beforeAll(async () => {
     WORKER_HEARTBEAT_INTERVAL_SECONDS: '1',
     WORKER_PAUSE_RECHECK_SECONDS: '1',
     BLACKLIST_CACHE_SECONDS: '1',
+    // Once the stack is stopped its emulators are gone: the worker's last writes cannot succeed,
+    // so it should not retry them for the default 100 s.
+    WORKER_SHUTDOWN_DEADLINE_SECONDS: '5',
     LOG_LEVEL: 'warn',
     ...WITHOUT_RUNNER_BACKEND,
   });
