@@ -35,13 +35,19 @@ afterAll(async () => {
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
-async function running(executionId: string, workerId: string, leaseMs: number): Promise<void> {
-  await stack.repos.executions.createQueued({ executionId, workflowId: 'echo' });
+async function running(
+  executionId: string,
+  workerId: string,
+  leaseMs: number,
+  workflowId = 'echo',
+  attempt = 1,
+): Promise<void> {
+  await stack.repos.executions.createQueued({ executionId, workflowId });
   const claim = await stack.repos.executions.claim({
     executionId,
-    workflowId: 'echo',
+    workflowId,
     workerId,
-    attempt: 1,
+    attempt,
     leaseMs,
     queuedAt: new Date().toISOString(),
     timeoutSeconds: 30,
@@ -82,7 +88,12 @@ describe('a worker silent for longer than WORKER_LOST_AFTER_SECONDS', () => {
 
     const first = await cp.sweep();
     expect(first.lost).toEqual([
-      { workerId: 'gone', lastHeartbeatAt: expect.any(String), failedExecutions: ['lost-run'] },
+      {
+        workerId: 'gone',
+        lastHeartbeatAt: expect.any(String),
+        failedExecutions: ['lost-run'],
+        retriedExecutions: [],
+      },
     ]);
     expect(first.health.silentWorkers.map((w) => w.workerId)).toEqual(['quiet']);
     expect(first.health.longDraining).toEqual([]);
@@ -118,6 +129,67 @@ describe('a worker silent for longer than WORKER_LOST_AFTER_SECONDS', () => {
     expect(gone).toMatchObject({ status: 'LOST', health: 'lost', processes: [] });
     expect(gone?.lostAt).toEqual(expect.any(String));
     await events.close();
+  });
+
+  it('leaves an idempotent workflow with attempts left for its message to run again as the next attempt', async () => {
+    const retry = { attempts: 3, backoffSeconds: 1 };
+    await stack.repos.workers.register(
+      workerRecord('crashed', {
+        lastHeartbeatAt: minutesAgo(20),
+        // The lost worker's catalog decides, as the policy its attempts started under.
+        workflows: [
+          { id: 'sync-orders', name: 'Sync orders', timeoutSeconds: 30, retry, idempotent: true },
+          { id: 'charge-card', name: 'Charge card', timeoutSeconds: 30, retry },
+          { id: 'sync-once', name: 'Sync once', timeoutSeconds: 30, idempotent: true },
+        ],
+      }),
+    );
+    await running('sync-run', 'crashed', -60_000, 'sync-orders');
+    // Idempotent but on its last attempt, not idempotent, or without a retry policy: failed, as
+    // the worker would not retry a WorkerLost of them either.
+    await running('sync-last', 'crashed', -60_000, 'sync-orders', 3);
+    await running('charge-run', 'crashed', -60_000, 'charge-card');
+    await running('once-run', 'crashed', -60_000, 'sync-once');
+
+    const first = await cp.sweep();
+    const left = await stack.repos.executions.get('sync-run');
+    expect(left).toMatchObject({ status: 'RUNNING', attempt: 1, leaseOwner: 'crashed' });
+    expect(left?.errorType).toBeUndefined();
+    const crashed = first.lost.find((w) => w.workerId === 'crashed');
+    expect(crashed?.retriedExecutions).toEqual(['sync-run']);
+    expect([...(crashed?.failedExecutions ?? [])].sort()).toEqual([
+      'charge-run',
+      'once-run',
+      'sync-last',
+    ]);
+    for (const id of ['charge-run', 'once-run', 'sync-last']) {
+      expect(await stack.repos.executions.get(id)).toMatchObject({
+        status: 'FAILED',
+        errorType: 'WorkerLost',
+      });
+    }
+
+    // A later sweep leaves it too.
+    await cp.sweep();
+    expect((await stack.repos.executions.get('sync-run'))?.status).toBe('RUNNING');
+
+    // Its message comes back after the visibility timeout (a second receive): the next claim
+    // takes the expired lease and runs it as attempt 2.
+    const claim = await stack.repos.executions.claim({
+      executionId: 'sync-run',
+      workflowId: 'sync-orders',
+      workerId: 'alive',
+      attempt: 2,
+      leaseMs: 60_000,
+      queuedAt: new Date().toISOString(),
+      timeoutSeconds: 30,
+    });
+    expect(claim.claimed).toBe(true);
+    expect(await stack.repos.executions.get('sync-run')).toMatchObject({
+      status: 'RUNNING',
+      attempt: 2,
+      leaseOwner: 'alive',
+    });
   });
 
   it('is not marked when it beats again before the sweep writes (conditional on the heartbeat read)', async () => {

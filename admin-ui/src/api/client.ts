@@ -4,6 +4,7 @@
  * into an ApiError a view can show as it is, and reports a 401 so the app can send the admin
  * back to the sign-in page.
  */
+import type { ApiRoute, ApiRouteArgs } from '@warden/core';
 import type {
   ApiErrorBody,
   AuditListQuery,
@@ -66,6 +67,31 @@ export interface ApiClientOptions {
 
 type Query = Record<string, string | number | undefined>;
 
+/** Options of one call: query (empty values left out), JSON body, abort signal, explicit token. */
+interface CallOptions {
+  query?: Query;
+  body?: unknown;
+  signal?: AbortSignal;
+  token?: string;
+}
+
+/**
+ * The method and path of a route of core's table (types only: this app imports nothing of core
+ * at run time), its path parameters URI-encoded.
+ */
+function resolveRoute(
+  route: ApiRoute,
+  params: Record<string, string | number> = {},
+): { method: string; path: string } {
+  const space = route.indexOf(' ');
+  return {
+    method: route.slice(0, space),
+    path: route
+      .slice(space + 1)
+      .replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(params[name]))),
+  };
+}
+
 /** The API's messages name the problem but may omit the final stop. */
 const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);
 
@@ -79,16 +105,13 @@ export class ApiClient {
     this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
-  async request<T>(
-    method: string,
-    path: string,
-    {
-      query,
-      body,
-      signal,
-      token: explicitToken,
-    }: { query?: Query; body?: unknown; signal?: AbortSignal; token?: string } = {},
+  /** Calls one route of the API (core's ApiRoute table); its path parameters are checked. */
+  async request<T, R extends ApiRoute = ApiRoute>(
+    route: R,
+    ...[options]: ApiRouteArgs<R, CallOptions>
   ): Promise<T> {
+    const { query, body, signal, token: explicitToken } = options ?? {};
+    const { method, path } = resolveRoute(route, options?.params);
     const url = new URL(`${this.baseUrl}${path}`);
     for (const [key, value] of Object.entries(query ?? {})) {
       if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
@@ -139,36 +162,36 @@ export class ApiClient {
   // Fleet ------------------------------------------------------------------------------------
 
   listWorkers(signal?: AbortSignal): Promise<WorkersResponse> {
-    return this.request('GET', '/api/platform/workers', { signal });
+    return this.request('GET /api/platform/workers', { signal });
   }
 
   getWorker(workerId: string): Promise<WorkerDetailResponse> {
-    return this.request('GET', `/api/platform/workers/${encodeURIComponent(workerId)}`);
+    return this.request('GET /api/platform/workers/:workerId', { params: { workerId } });
   }
 
   /** Asks the worker to recycle one process; `generation` stops a stale page hitting a newer one. */
   recycleProcess(workerId: string, pid: number, generation: number): Promise<RecycleResponse> {
-    return this.request(
-      'POST',
-      `/api/platform/workers/${encodeURIComponent(workerId)}/processes/${pid}/recycle`,
-      { body: { generation } },
-    );
+    return this.request('POST /api/platform/workers/:workerId/processes/:pid/recycle', {
+      params: { workerId, pid },
+      body: { generation },
+    });
   }
 
   /** Stops a silent worker's task (ECS in AWS, the local process under `npm start`). */
   stopWorker(workerId: string, force = false): Promise<StopWorkerResponse> {
-    return this.request('POST', `/api/platform/workers/${encodeURIComponent(workerId)}/stop`, {
+    return this.request('POST /api/platform/workers/:workerId/stop', {
+      params: { workerId },
       body: force ? { force } : {},
     });
   }
 
   /** Removes a LOST (or OFFLINE) worker from the fleet. */
   dismissWorker(workerId: string): Promise<DismissWorkerResponse> {
-    return this.request('DELETE', `/api/platform/workers/${encodeURIComponent(workerId)}`);
+    return this.request('DELETE /api/platform/workers/:workerId', { params: { workerId } });
   }
 
   async getQueue(signal?: AbortSignal): Promise<QueueSnapshot> {
-    const body = await this.request<QueueStatusResponse>('GET', '/api/platform/queue', { signal });
+    const body: QueueStatusResponse = await this.request('GET /api/platform/queue', { signal });
     return {
       visible: body.queue.visible,
       inFlight: body.queue.inFlight,
@@ -190,37 +213,34 @@ export class ApiClient {
   // Controls ----------------------------------------------------------------------------------
 
   async pauseWorkflow(workflowId: string, reason: string): Promise<PausedWorkflowSummary> {
-    const body = await this.request<{ pause: PausedWorkflowSummary }>(
-      'POST',
-      `/api/platform/workflows/${encodeURIComponent(workflowId)}/pause`,
-      { body: { reason } },
+    const body: { pause: PausedWorkflowSummary } = await this.request(
+      'POST /api/platform/workflows/:workflowId/pause',
+      { params: { workflowId }, body: { reason } },
     );
     return body.pause;
   }
 
   async resumeWorkflow(workflowId: string): Promise<PausedWorkflowSummary> {
-    const body = await this.request<{ pause: PausedWorkflowSummary }>(
-      'POST',
-      `/api/platform/workflows/${encodeURIComponent(workflowId)}/resume`,
-      { body: {} },
+    const body: { pause: PausedWorkflowSummary } = await this.request(
+      'POST /api/platform/workflows/:workflowId/resume',
+      { params: { workflowId }, body: {} },
     );
     return body.pause;
   }
 
   cancelExecution(executionId: string): Promise<CancelResponse> {
-    return this.request('POST', `/api/executions/${encodeURIComponent(executionId)}/cancel`, {
+    return this.request('POST /api/executions/:executionId/cancel', {
+      params: { executionId },
       body: {},
     });
   }
 
   async rerunExecution(executionId: string): Promise<ExecutionRecord> {
-    return (
-      await this.request<ExecutionResponse>(
-        'POST',
-        `/api/executions/${encodeURIComponent(executionId)}/rerun`,
-        { body: {} },
-      )
-    ).execution;
+    const body: ExecutionResponse = await this.request('POST /api/executions/:executionId/rerun', {
+      params: { executionId },
+      body: {},
+    });
+    return body.execution;
   }
 
   /** Cancels (or with dryRun only counts) QUEUED and RUNNING executions matching the filter. */
@@ -231,7 +251,7 @@ export class ApiClient {
     to?: string;
     dryRun: boolean;
   }): Promise<BulkActionResponse> {
-    return this.request('POST', '/api/executions/bulk-cancel', { body: filter });
+    return this.request('POST /api/executions/bulk-cancel', { body: filter });
   }
 
   /** Reruns (or with dryRun only counts) FAILED executions matching the filter. */
@@ -242,52 +262,52 @@ export class ApiClient {
     to?: string;
     dryRun: boolean;
   }): Promise<BulkActionResponse> {
-    return this.request('POST', '/api/executions/bulk-rerun', { body: filter });
+    return this.request('POST /api/executions/bulk-rerun', { body: filter });
   }
 
   listDeadLetters(): Promise<DeadLettersResponse> {
-    return this.request('GET', '/api/platform/dead-letters');
+    return this.request('GET /api/platform/dead-letters');
   }
 
   redriveDeadLetters(messageIds: string[] | 'all'): Promise<RedriveResponse> {
-    return this.request('POST', '/api/platform/dead-letters/redrive', {
+    return this.request('POST /api/platform/dead-letters/redrive', {
       body: messageIds === 'all' ? { all: true } : { messageIds },
     });
   }
 
   deleteDeadLetters(messageIds: string[]): Promise<DeleteDeadLettersResponse> {
-    return this.request('POST', '/api/platform/dead-letters/delete', { body: { messageIds } });
+    return this.request('POST /api/platform/dead-letters/delete', { body: { messageIds } });
   }
 
   // Circuit breaker ---------------------------------------------------------------------------
 
   /** Thread mode (canary) against process mode (baseline) over the last `minutes`. */
   getRollout(minutes: number): Promise<RolloutResponse> {
-    return this.request('GET', '/api/platform/rollout', { query: { minutes } });
+    return this.request('GET /api/platform/rollout', { query: { minutes } });
   }
 
   getStuckHistory(hours: number): Promise<StuckHistoryResponse> {
-    return this.request('GET', '/api/platform/stuck-history', { query: { hours } });
+    return this.request('GET /api/platform/stuck-history', { query: { hours } });
   }
 
   async getBlacklist(): Promise<BlacklistListing> {
-    const body = await this.request<BlacklistResponse>('GET', '/api/platform/blacklist', {
+    const body: BlacklistResponse = await this.request('GET /api/platform/blacklist', {
       query: { include: 'removed' },
     });
     return { active: body.entries, removed: body.history ?? [] };
   }
 
   async addToBlacklist(workflowId: string, reason: string): Promise<BlacklistEntry> {
-    const body = await this.request<{ entry: BlacklistEntry }>('POST', '/api/platform/blacklist', {
+    const body: { entry: BlacklistEntry } = await this.request('POST /api/platform/blacklist', {
       body: { workflowId, reason },
     });
     return body.entry;
   }
 
   async removeFromBlacklist(workflowId: string): Promise<BlacklistEntry> {
-    const body = await this.request<{ entry: BlacklistEntry }>(
-      'DELETE',
-      `/api/platform/blacklist/${encodeURIComponent(workflowId)}`,
+    const body: { entry: BlacklistEntry } = await this.request(
+      'DELETE /api/platform/blacklist/:workflowId',
+      { params: { workflowId } },
     );
     return body.entry;
   }
@@ -297,48 +317,47 @@ export class ApiClient {
    * says who it belongs to and whether it may act or only read.
    */
   verifyToken(token: string): Promise<MeResponse> {
-    return this.request('GET', '/api/me', { token });
+    return this.request('GET /api/me', { token });
   }
 
   me(): Promise<MeResponse> {
-    return this.request('GET', '/api/me');
+    return this.request('GET /api/me');
   }
 
   // Audit trail -------------------------------------------------------------------------------
 
   listAudit(query: AuditListQuery = {}): Promise<AuditListResponse> {
-    return this.request('GET', '/api/platform/audit', { query: { ...query } });
+    return this.request('GET /api/platform/audit', { query: { ...query } });
   }
 
   getConfig(): Promise<ConfigResponse> {
-    return this.request('GET', '/api/platform/config');
+    return this.request('GET /api/platform/config');
   }
 
   putConfig(config: Partial<SystemConfig>): Promise<ConfigResponse> {
-    return this.request('PUT', '/api/platform/config', { body: config });
+    return this.request('PUT /api/platform/config', { body: config });
   }
 
   // Executions and workflows ------------------------------------------------------------------
 
   async submitExecution(input: SubmitExecutionInput): Promise<ExecutionRecord> {
-    return (await this.request<ExecutionResponse>('POST', '/api/executions', { body: input }))
-      .execution;
+    const body: ExecutionResponse = await this.request('POST /api/executions', { body: input });
+    return body.execution;
   }
 
   async getExecution(executionId: string): Promise<ExecutionRecord> {
-    return (
-      await this.request<ExecutionResponse>(
-        'GET',
-        `/api/executions/${encodeURIComponent(executionId)}`,
-      )
-    ).execution;
+    const body: ExecutionResponse = await this.request('GET /api/executions/:executionId', {
+      params: { executionId },
+    });
+    return body.execution;
   }
 
   listExecutions(filters: ExecutionFilters = {}): Promise<ExecutionListResponse> {
-    return this.request('GET', '/api/executions', { query: { ...filters } });
+    return this.request('GET /api/executions', { query: { ...filters } });
   }
 
   async listWorkflows(): Promise<WorkflowCatalogEntry[]> {
-    return (await this.request<WorkflowsResponse>('GET', '/api/workflows')).workflows;
+    const body: WorkflowsResponse = await this.request('GET /api/workflows');
+    return body.workflows;
   }
 }

@@ -258,6 +258,21 @@ export function isRetryable(errorType: ErrorType, idempotent: boolean): boolean 
   return ['WorkflowError', 'ExecutionTimeout', 'OutOfMemory'].includes(errorType);
 }
 
+/**
+ * Whether attempt `attempt`, failed with `errorType`, is followed by another under the workflow's
+ * policy: the worker's retry of a failed attempt and the sweep's handling of a lost worker's
+ * executions both ask this, so they agree.
+ */
+export function retriesAfter(
+  workflow: { retry?: RetryPolicy; idempotent?: boolean },
+  attempt: number,
+  errorType: ErrorType,
+): boolean {
+  const policy = workflow.retry;
+  if (!policy || attempt >= policy.attempts) return false;
+  return isRetryable(errorType, Boolean(workflow.idempotent));
+}
+
 /** A workflow held: its messages wait in the queue until it is resumed. */
 export interface WorkflowPause {
   workflowId: string;

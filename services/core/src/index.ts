@@ -14,3 +14,4 @@ export * from './metrics.js';
 export * from './api-types.js';
 export * from './rollout.js';
 export * from './work-message.js';
+export * from './api-routes.js';

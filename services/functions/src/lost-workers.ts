@@ -5,9 +5,11 @@
  * last snapshot, possibly the draining alarm. After WORKER_LOST_AFTER_SECONDS without a heartbeat
  * the sweep marks it LOST (a conditional write, so two sweeps mark it once) and publishes
  * worker_lost; on that sweep and every later one while the row is there, the RUNNING executions
- * under its expired leases are recorded FAILED (WorkerLost).
+ * under its expired leases are reconciled: recorded FAILED (WorkerLost), or, when the workflow in
+ * the lost worker's catalog is idempotent with attempts left, left for their message to come back
+ * and run as the next attempt (as the worker itself retries a WorkerLost of such a workflow).
  */
-import type { WorkerRecord } from '@warden/core';
+import { retriesAfter, type WorkerRecord } from '@warden/core';
 import type { ControlPlaneDeps } from './deps.js';
 import { workersToMarkLost } from './fleet.js';
 
@@ -16,6 +18,12 @@ export interface LostWorker {
   lastHeartbeatAt: string;
   /** Executions recorded FAILED (WorkerLost) because their lease died with the worker. */
   failedExecutions: string[];
+  /**
+   * Executions of idempotent workflows left RUNNING under their expired lease: their message comes
+   * back after its visibility timeout and the next claim runs them as the next attempt (or SQS
+   * dead-letters it, and the dead-letter reconciliation records them FAILED).
+   */
+  retriedExecutions: string[];
 }
 
 export function lostWorkerMessage(workerId: string, lastHeartbeatAt: string): string {
@@ -23,20 +31,28 @@ export function lostWorkerMessage(workerId: string, lastHeartbeatAt: string): st
 }
 
 /**
- * Records FAILED the executions whose lease a LOST worker held and let expire. A lease can outlive
- * the mark when WORKER_LOST_AFTER_SECONDS is shorter than the visibility timeout, so this runs on
- * every sweep; each write is conditional on the lease read, so a worker that claimed the
- * execution again meanwhile keeps it.
+ * Reconciles the executions whose lease a LOST worker held and let expire: FAILED, unless the
+ * workflow may run again (see `retriesAfter`). A lease can outlive the mark when
+ * WORKER_LOST_AFTER_SECONDS is shorter than the visibility timeout, so this runs on every sweep;
+ * each write is conditional on the lease read, so a worker that claimed the execution again
+ * meanwhile keeps it.
  */
-async function failExpiredLeases(
+async function reconcileExpiredLeases(
   deps: ControlPlaneDeps,
   worker: WorkerRecord,
   now: number,
-): Promise<string[]> {
+): Promise<{ failedExecutions: string[]; retriedExecutions: string[] }> {
   const { repos, publisher } = deps;
   const failedExecutions: string[] = [];
+  const retriedExecutions: string[] = [];
   for (const record of await repos.executions.listExpiredLeasesOf(worker.workerId, now)) {
-    // Workflows carry no "safe to retry" flag yet, so every one is failed rather than re-run.
+    // The lost worker's own catalog says what it ran: the policy the attempt started under.
+    const workflow = worker.workflows.find((w) => w.id === record.workflowId);
+    if (workflow && retriesAfter(workflow, record.attempt ?? 1, 'WorkerLost')) {
+      // Left RUNNING under the expired lease, which the next delivery of its message may claim.
+      retriedExecutions.push(record.executionId);
+      continue;
+    }
     const failed = await repos.executions.failLost(
       record.executionId,
       worker.workerId,
@@ -55,7 +71,7 @@ async function failExpiredLeases(
       ...(failed.durationMs !== undefined ? { durationMs: failed.durationMs } : {}),
     });
   }
-  return failedExecutions;
+  return { failedExecutions, retriedExecutions };
 }
 
 /**
@@ -79,7 +95,7 @@ export async function markLostWorkers(
   }
   for (const worker of workers) {
     if (worker.status !== 'LOST') continue;
-    const failedExecutions = await failExpiredLeases(deps, worker, now);
+    const { failedExecutions, retriedExecutions } = await reconcileExpiredLeases(deps, worker, now);
     if (!marked.has(worker.workerId)) {
       if (failedExecutions.length) {
         logger.warn(
@@ -90,7 +106,12 @@ export async function markLostWorkers(
       continue;
     }
     logger.warn(
-      { workerId: worker.workerId, lastHeartbeatAt: worker.lastHeartbeatAt, failedExecutions },
+      {
+        workerId: worker.workerId,
+        lastHeartbeatAt: worker.lastHeartbeatAt,
+        failedExecutions,
+        retriedExecutions,
+      },
       `worker ${worker.workerId} sent no heartbeat since ${worker.lastHeartbeatAt}; marked it LOST`,
     );
     await publisher.publish({
@@ -103,6 +124,7 @@ export async function markLostWorkers(
       workerId: worker.workerId,
       lastHeartbeatAt: worker.lastHeartbeatAt,
       failedExecutions,
+      retriedExecutions,
     });
   }
   return lost;

@@ -9,7 +9,7 @@
  * message starts its receive count from zero.
  */
 import {
-  isRetryable,
+  retriesAfter,
   retryDelaySeconds,
   type ErrorType,
   type RetryPolicy,
@@ -48,8 +48,7 @@ export function retryPlan(
   errorType: ErrorType,
 ): { nextAttempt: number; delaySeconds: number } | undefined {
   const policy = workflow.retry;
-  if (!policy || attempt >= policy.attempts) return undefined;
-  if (!isRetryable(errorType, Boolean(workflow.idempotent))) return undefined;
+  if (!policy || !retriesAfter(workflow, attempt, errorType)) return undefined;
   const nextAttempt = attempt + 1;
   return { nextAttempt, delaySeconds: retryDelaySeconds(policy, nextAttempt) };
 }

@@ -14,7 +14,7 @@ import {
   loadWorkflowCatalog,
   workflowEnvironment,
   type Executor,
-} from '@warden/worker';
+} from '../dist/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-env-workflows-'));
 // Reports its first view of the environment as a log line, then waits for the access key to
