@@ -167,7 +167,7 @@ async function send(planned: Planned[]): Promise<Submitted[]> {
 it(`accounts for every one of ${TOTAL} mixed executions while workers are killed at random`, async () => {
   const random = seeded(SEED);
   const env = {
-    WORKFLOWS_DIR: workflows.dir,
+    ...workflows.workerEnv,
     WORKER_VISIBILITY_TIMEOUT_SECONDS: '5',
     CANCEL_GRACE_SECONDS: '1',
     WORKER_HEARTBEAT_INTERVAL_SECONDS: '2',

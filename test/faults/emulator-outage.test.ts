@@ -55,7 +55,7 @@ beforeAll(async () => {
       env: {
         AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
         AWS_ENDPOINT_URL_SQS: sqs.url,
-        WORKFLOWS_DIR: workflows.dir,
+        ...workflows.workerEnv,
         WORKER_VISIBILITY_TIMEOUT_SECONDS: '5',
         LOG_LEVEL: 'warn',
       },

@@ -41,7 +41,7 @@ let workflows: AccountingWorkflows;
 
 /** Short visibility so a dead worker's messages come back within seconds. */
 const workerEnv = (): Record<string, string> => ({
-  WORKFLOWS_DIR: workflows.dir,
+  ...workflows.workerEnv,
   WORKER_VISIBILITY_TIMEOUT_SECONDS: '5',
   LOG_LEVEL: 'warn',
 });

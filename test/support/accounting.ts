@@ -90,6 +90,11 @@ export default {
 export interface AccountingWorkflows {
   dir: string;
   logFile: string;
+  /**
+   * What a worker needs to run them: the folder, and WORKER_ID let through to runners (the
+   * completions name the worker; runners see only the variables an operator allows).
+   */
+  workerEnv: { WORKFLOWS_DIR: string; WORKFLOW_ENV_ALLOW: string };
 }
 
 /**
@@ -104,7 +109,7 @@ export function writeAccountingWorkflows(root: string): AccountingWorkflows {
   writeFileSync(join(dir, 'acct-ok.mjs'), completionModule('acct-ok', logFile, false));
   writeFileSync(join(dir, 'acct-fail.mjs'), completionModule('acct-fail', logFile, true));
   writeFileSync(join(dir, 'acct-spin.mjs'), SPIN_MODULE);
-  return { dir, logFile };
+  return { dir, logFile, workerEnv: { WORKFLOWS_DIR: dir, WORKFLOW_ENV_ALLOW: 'WORKER_ID' } };
 }
 
 export function readCompletions(logFile: string): Map<string, Completion[]> {
