@@ -5,6 +5,7 @@ import {
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import {
   EXECUTION_STATUSES,
@@ -211,6 +212,21 @@ export class ExecutionsRepository {
   /** `#mode` is only named when a writer stamps it (DynamoDB refuses unused names). */
   private writerNames(): Record<string, string> {
     return this.writer ? { '#mode': 'mode' } : {};
+  }
+
+  /** A conditional update: the record as written, or undefined when its condition refused it. */
+  private async updateIf(
+    params: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>,
+  ): Promise<ExecutionRecord | undefined> {
+    try {
+      const result = await this.dynamo.send(
+        new UpdateCommand({ ...params, TableName: this.tableName, ReturnValues: 'ALL_NEW' }),
+      );
+      return result.Attributes as ExecutionRecord;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
   }
 
   async get(executionId: string): Promise<ExecutionRecord | undefined> {
@@ -431,23 +447,13 @@ export class ExecutionsRepository {
         values[`:${field}`] = value;
       }
     }
-    try {
-      const result = await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { executionId },
-          ConditionExpression: 'leaseOwner = :me AND #status = :running',
-          UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return result.Attributes as ExecutionRecord;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    return this.updateIf({
+      Key: { executionId },
+      ConditionExpression: 'leaseOwner = :me AND #status = :running',
+      UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
   }
 
   /**
@@ -489,23 +495,13 @@ export class ExecutionsRepository {
       set.push(...placement.set);
       Object.assign(values, placement.values);
     }
-    try {
-      const result = await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { executionId },
-          ConditionExpression: 'leaseOwner = :me AND #status = :running',
-          UpdateExpression: `SET ${set.join(', ')} REMOVE leaseExpiresAt, leaseOwner`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return result.Attributes as ExecutionRecord;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    return this.updateIf({
+      Key: { executionId },
+      ConditionExpression: 'leaseOwner = :me AND #status = :running',
+      UpdateExpression: `SET ${set.join(', ')} REMOVE leaseExpiresAt, leaseOwner`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: values,
+    });
   }
 
   /**
@@ -514,31 +510,21 @@ export class ExecutionsRepository {
    */
   async cancelQueued(executionId: string, by: string): Promise<ExecutionRecord | undefined> {
     const now = iso(this.clock());
-    try {
-      const result = await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { executionId },
-          ConditionExpression: '#status = :queued',
-          UpdateExpression:
-            'SET #status = :cancelled, errorType = :errorType, errorMessage = :message, finishedAt = :now, cancelRequestedAt = :now, cancelRequestedBy = :by REMOVE retryAt',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':queued': 'QUEUED',
-            ':cancelled': 'CANCELLED',
-            ':errorType': 'Cancelled',
-            ':message': `cancelled by ${by} before it started`,
-            ':now': now,
-            ':by': by,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return result.Attributes as ExecutionRecord;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    return this.updateIf({
+      Key: { executionId },
+      ConditionExpression: '#status = :queued',
+      UpdateExpression:
+        'SET #status = :cancelled, errorType = :errorType, errorMessage = :message, finishedAt = :now, cancelRequestedAt = :now, cancelRequestedBy = :by REMOVE retryAt',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':queued': 'QUEUED',
+        ':cancelled': 'CANCELLED',
+        ':errorType': 'Cancelled',
+        ':message': `cancelled by ${by} before it started`,
+        ':now': now,
+        ':by': by,
+      },
+    });
   }
 
   /**
@@ -546,28 +532,18 @@ export class ExecutionsRepository {
    * Undefined when it is not RUNNING.
    */
   async requestCancel(executionId: string, by: string): Promise<ExecutionRecord | undefined> {
-    try {
-      const result = await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { executionId },
-          ConditionExpression: '#status = :running',
-          UpdateExpression:
-            'SET cancelRequestedAt = if_not_exists(cancelRequestedAt, :now), cancelRequestedBy = if_not_exists(cancelRequestedBy, :by)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':running': 'RUNNING',
-            ':now': iso(this.clock()),
-            ':by': by,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return result.Attributes as ExecutionRecord;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    return this.updateIf({
+      Key: { executionId },
+      ConditionExpression: '#status = :running',
+      UpdateExpression:
+        'SET cancelRequestedAt = if_not_exists(cancelRequestedAt, :now), cancelRequestedBy = if_not_exists(cancelRequestedBy, :by)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':running': 'RUNNING',
+        ':now': iso(this.clock()),
+        ':by': by,
+      },
+    });
   }
 
   /**
@@ -639,39 +615,29 @@ export class ExecutionsRepository {
   ): Promise<ExecutionRecord | undefined> {
     const now = this.clock();
     const running = observedLeaseExpiresAt !== undefined;
-    try {
-      const result = await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { executionId },
-          ConditionExpression:
-            'workflowId = :workflowId AND ' +
-            (running
-              ? '#status = :running AND leaseExpiresAt = :observed AND leaseExpiresAt < :now'
-              : '#status = :queued'),
-          UpdateExpression:
-            'SET #status = :failed, errorType = :errorType, errorMessage = :errorMessage, finishedAt = :finishedAt, deadLetteredAt = :finishedAt' +
-            (running ? ', durationMs = :now - startedMs' : '') +
-            ' REMOVE leaseExpiresAt',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':failed': 'FAILED',
-            ':workflowId': workflowId,
-            ':errorType': 'WorkerLost',
-            ':errorMessage': boundMessage(errorMessage),
-            ':finishedAt': iso(now),
-            ...(running
-              ? { ':running': 'RUNNING', ':observed': observedLeaseExpiresAt, ':now': now }
-              : { ':queued': 'QUEUED' }),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return result.Attributes as ExecutionRecord;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    return this.updateIf({
+      Key: { executionId },
+      ConditionExpression:
+        'workflowId = :workflowId AND ' +
+        (running
+          ? '#status = :running AND leaseExpiresAt = :observed AND leaseExpiresAt < :now'
+          : '#status = :queued'),
+      UpdateExpression:
+        'SET #status = :failed, errorType = :errorType, errorMessage = :errorMessage, finishedAt = :finishedAt, deadLetteredAt = :finishedAt' +
+        (running ? ', durationMs = :now - startedMs' : '') +
+        ' REMOVE leaseExpiresAt',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':failed': 'FAILED',
+        ':workflowId': workflowId,
+        ':errorType': 'WorkerLost',
+        ':errorMessage': boundMessage(errorMessage),
+        ':finishedAt': iso(now),
+        ...(running
+          ? { ':running': 'RUNNING', ':observed': observedLeaseExpiresAt, ':now': now }
+          : { ':queued': 'QUEUED' }),
+      },
+    });
   }
 
   /**
@@ -865,34 +831,24 @@ export class ExecutionsRepository {
     errorMessage: string,
   ): Promise<ExecutionRecord | undefined> {
     const now = this.clock();
-    try {
-      const result = await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { executionId },
-          ConditionExpression:
-            '#status = :running AND leaseOwner = :worker AND leaseExpiresAt = :observed AND leaseExpiresAt < :now',
-          UpdateExpression:
-            'SET #status = :failed, errorType = :errorType, errorMessage = :errorMessage, finishedAt = :finishedAt, durationMs = :now - startedMs REMOVE leaseExpiresAt',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':running': 'RUNNING',
-            ':worker': workerId,
-            ':observed': observedLeaseExpiresAt,
-            ':now': now,
-            ':failed': 'FAILED',
-            ':errorType': 'WorkerLost',
-            ':errorMessage': boundMessage(errorMessage),
-            ':finishedAt': iso(now),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return result.Attributes as ExecutionRecord;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    return this.updateIf({
+      Key: { executionId },
+      ConditionExpression:
+        '#status = :running AND leaseOwner = :worker AND leaseExpiresAt = :observed AND leaseExpiresAt < :now',
+      UpdateExpression:
+        'SET #status = :failed, errorType = :errorType, errorMessage = :errorMessage, finishedAt = :finishedAt, durationMs = :now - startedMs REMOVE leaseExpiresAt',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':running': 'RUNNING',
+        ':worker': workerId,
+        ':observed': observedLeaseExpiresAt,
+        ':now': now,
+        ':failed': 'FAILED',
+        ':errorType': 'WorkerLost',
+        ':errorMessage': boundMessage(errorMessage),
+        ':finishedAt': iso(now),
+      },
+    });
   }
 
   /**
