@@ -294,6 +294,7 @@ export class Consumer {
       workflowId: workflow.id,
       receiptHandle,
       attempt,
+      deliveries: attemptOf(message),
       workflow,
       work: parsed.work,
       stuck: false,
@@ -380,8 +381,9 @@ export class Consumer {
   /**
    * Another execution blocked or overflowed the thread this one shared. It is not to blame: never
    * a stuck row, never a breaker count. Its message goes back at once (the next delivery counts
-   * one more attempt and lands on a healthy thread); on the queue's last delivery it ends FAILED
-   * as CollateralFailure naming the culprit, rather than in the dead-letter queue.
+   * one more attempt and lands on a healthy thread); on the queue's last delivery of this message
+   * (its receive count, not its attempt: a retry is a fresh message) it ends FAILED as
+   * CollateralFailure naming the culprit, rather than in the dead-letter queue.
    */
   private async collateral(
     flight: Flight,
@@ -390,7 +392,7 @@ export class Consumer {
     const { logger, metrics } = this.deps;
     const context = { executionId: flight.executionId, workflowId: flight.workflowId };
     metrics.emit({ [WORKER_METRICS.executionsCollateral]: 1 }, context);
-    if (flight.attempt < QUEUES.work.maxReceiveCount) {
+    if (flight.deliveries < QUEUES.work.maxReceiveCount) {
       flight.stopRenewal();
       logger.warn(
         { ...context, attempt: flight.attempt, culprit: outcome.culprit },
@@ -406,7 +408,7 @@ export class Consumer {
     await this.recorder.complete(flight, {
       status: 'FAILED',
       errorType: 'CollateralFailure',
-      errorMessage: `${outcome.reason}; this was its last delivery (attempt ${flight.attempt} of ${QUEUES.work.maxReceiveCount})`,
+      errorMessage: `${outcome.reason}; this was its message's last delivery (${flight.deliveries} of ${QUEUES.work.maxReceiveCount}, attempt ${flight.attempt})`,
       logs: outcome.logs,
       ...(outcome.placement ? { placement: outcome.placement } : {}),
       ...(outcome.culprit ? { culprit: outcome.culprit } : {}),

@@ -32,6 +32,11 @@ export interface Flight {
   workflowId: string;
   receiptHandle: string;
   attempt: number;
+  /**
+   * How many times SQS has delivered this message (its receive count). Differs from `attempt`
+   * for a retry, which is a fresh message carrying its attempt in the body.
+   */
+  deliveries: number;
   placement?: Placement;
   stuck: boolean;
   done: boolean;

@@ -81,3 +81,34 @@ describe('a cancel whose worker was lost', () => {
     expect(h.script.log.at(-1)).toBe(`delete ${received.ReceiptHandle}`);
   });
 });
+
+describe('a collateral neighbour of a blocked thread', () => {
+  const culprit = { executionId: 'spin', workflowId: 'cpu-spin' };
+  const collateral = { status: 'COLLATERAL', culprit, reason: 'its thread was blocked', logs: [] };
+
+  it('goes back to the queue when a retry (attempt 3 in the body) is on its first delivery', async () => {
+    h.consumer.start();
+    const received = message({ workflowId: 'w', executionId: 'e5', attempt: 3 }, 1);
+    h.queue.push(received);
+    await tick();
+    expect(h.executor.runs[0]!.job.attempt).toBe(3);
+    h.executor.runs[0]!.finish(collateral as never);
+    await tick();
+    // SQS has delivered it once: two deliveries remain, so it is retried on a healthy thread.
+    expect(h.script.log).toContain(`return ${received.ReceiptHandle}`);
+    expect(h.executions.records.get('e5')?.status).toBe('RUNNING');
+  });
+
+  it("ends FAILED/CollateralFailure naming the culprit on the queue's last delivery", async () => {
+    h.consumer.start();
+    h.queue.push(message({ workflowId: 'w', executionId: 'e6' }, 3));
+    await tick();
+    h.executor.runs[0]!.finish(collateral as never);
+    await tick();
+    expect(h.executions.records.get('e6')).toMatchObject({
+      status: 'FAILED',
+      errorType: 'CollateralFailure',
+      culprit,
+    });
+  });
+});

@@ -217,6 +217,7 @@ export class FakeExecutions {
       errorType: input.errorType,
       errorMessage: input.errorMessage,
       output: input.output,
+      culprit: input.culprit,
       durationMs: 1,
     });
     delete record.leaseExpiresAt;
