@@ -4,16 +4,20 @@
  * gateway and circuit breaker. Each step is something a platform admin does, checked by what
  * the page shows. The steps share one stack and run in order.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { launchBrowser, type Browser } from '../support/browser.js';
-import { WITHOUT_RUNNER_BACKEND, freePort, spawnNode, type Spawned } from '../support/processes.js';
+import { freePort, type Spawned } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
+import {
+  ROOT,
+  screenshotIfFailed,
+  startLocalPlatform,
+  stopLocalPlatform,
+} from '../support/local-platform.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 /**
  * The Workers and Blacklist screenshots in the docs come from these steps. A normal run writes
  * them to test-results/ (so `npm test` leaves the work tree clean);
@@ -39,13 +43,12 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'admin-ui/dist/index.html'))) {
-    throw new Error('The admin app is not built: run `npm run build` first (npm test does)');
-  }
-  home = mkdtempSync(join(tmpdir(), 'warden-e2e-'));
   const port = await freePort();
-  stack = spawnNode(join(ROOT, 'services/local/dist/main.js'), {
-    WARDEN_HOME: home,
+  ({
+    app: stack,
+    home,
+    outputs,
+  } = await startLocalPlatform<Outputs>('e2e', {
     WARDEN_WORKERS: '1',
     WARDEN_ADMIN_PORT: String(port),
     WARDEN_CORS_ORIGIN: undefined,
@@ -55,15 +58,7 @@ beforeAll(async () => {
     WORKER_HEARTBEAT_INTERVAL_SECONDS: '1',
     CIRCUIT_BREAKER_INTERVAL_SECONDS: '1',
     LOG_LEVEL: 'warn',
-    ...WITHOUT_RUNNER_BACKEND,
-  });
-  const file = join(home, 'outputs.json');
-  await waitFor(
-    `the local stack to start (output so far: ${stack.output().slice(-800)})`,
-    () => existsSync(file) && /Press Ctrl-C/.test(stack.output()),
-    { timeoutMs: 90_000, intervalMs: 200 },
-  );
-  outputs = JSON.parse(readFileSync(file, 'utf8')).WardenLocal as Outputs;
+  }));
   expect(outputs.AdminUrl).toBe(`http://127.0.0.1:${port}`);
   browser = await launchBrowser({ width: 1440, height: 900 });
   page = browser.page;
@@ -73,26 +68,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (stack && stack.child.exitCode === null) {
-    stack.child.kill('SIGTERM');
-    const exited = await Promise.race([
-      stack.exited.then(() => true),
-      new Promise<boolean>((done) => setTimeout(() => done(false), 30_000)),
-    ]);
-    if (!exited) stack.child.kill('SIGKILL');
-  }
-  if (home) rmSync(home, { recursive: true, force: true });
+  await stopLocalPlatform(stack && { app: stack, home });
 });
 
 // A failed step leaves a picture of the page behind for whoever reads the failure.
 afterEach(async (context) => {
-  if (context.task.result?.state !== 'fail' || !page) return;
-  const dir = join(ROOT, 'test-results');
-  mkdirSync(dir, { recursive: true });
-  const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80);
-  await page
-    .screenshot({ path: join(dir, `e2e-${name}.png`), fullPage: true })
-    .catch(() => undefined);
+  await screenshotIfFailed(page, context.task.result?.state, context.task.name, 'e2e');
 });
 
 // Helpers: what an admin does with the mouse and keyboard ------------------------------------

@@ -4,18 +4,19 @@
  * with the queue panel showing what waits, cancelling a running execution from its page, and the
  * Dead letters page's select, preview, redrive and delete.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { ExecutionRecord, ExecutionResponse } from '@warden/core';
 import { launchBrowser, type Browser } from '../support/browser.js';
-import { WITHOUT_RUNNER_BACKEND, freePort, spawnNode, type Spawned } from '../support/processes.js';
+import { freePort, type Spawned } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
+import {
+  screenshotIfFailed,
+  startLocalPlatform,
+  stopLocalPlatform,
+} from '../support/local-platform.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 /** Generous: the machine is shared, and nothing here is a timing assertion. */
 const UI_TIMEOUT = 30_000;
 
@@ -36,13 +37,12 @@ let page: Page;
 let sqs: SQSClient;
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'admin-ui/dist/index.html'))) {
-    throw new Error('The admin app is not built: run `npm run build` first (npm test does)');
-  }
-  home = mkdtempSync(join(tmpdir(), 'warden-e2e-controls-'));
   const port = await freePort();
-  stack = spawnNode(join(ROOT, 'services/local/dist/main.js'), {
-    WARDEN_HOME: home,
+  ({
+    app: stack,
+    home,
+    outputs,
+  } = await startLocalPlatform<Outputs>('e2e-controls', {
     WARDEN_WORKERS: '1',
     WARDEN_ADMIN_PORT: String(port),
     WARDEN_CORS_ORIGIN: undefined,
@@ -56,15 +56,7 @@ beforeAll(async () => {
     // so it should not retry them for the default 100 s.
     WORKER_SHUTDOWN_DEADLINE_SECONDS: '5',
     LOG_LEVEL: 'warn',
-    ...WITHOUT_RUNNER_BACKEND,
-  });
-  const file = join(home, 'outputs.json');
-  await waitFor(
-    `the local stack to start (output so far: ${stack.output().slice(-800)})`,
-    () => existsSync(file) && /Press Ctrl-C/.test(stack.output()),
-    { timeoutMs: 90_000, intervalMs: 200 },
-  );
-  outputs = JSON.parse(readFileSync(file, 'utf8')).WardenLocal as Outputs;
+  }));
   sqs = new SQSClient({
     region: outputs.Region,
     endpoint: outputs.AwsEndpoints.sqs,
@@ -78,26 +70,12 @@ beforeAll(async () => {
 afterAll(async () => {
   sqs?.destroy();
   await browser?.close();
-  if (stack && stack.child.exitCode === null) {
-    stack.child.kill('SIGTERM');
-    const exited = await Promise.race([
-      stack.exited.then(() => true),
-      new Promise<boolean>((done) => setTimeout(() => done(false), 30_000)),
-    ]);
-    if (!exited) stack.child.kill('SIGKILL');
-  }
-  if (home) rmSync(home, { recursive: true, force: true });
+  await stopLocalPlatform(stack && { app: stack, home });
 });
 
 // A failed step leaves a picture of the page behind for whoever reads the failure.
 afterEach(async (context) => {
-  if (context.task.result?.state !== 'fail' || !page) return;
-  const dir = join(ROOT, 'test-results');
-  mkdirSync(dir, { recursive: true });
-  const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80);
-  await page
-    .screenshot({ path: join(dir, `e2e-controls-${name}.png`), fullPage: true })
-    .catch(() => undefined);
+  await screenshotIfFailed(page, context.task.result?.state, context.task.name, 'e2e-controls');
 });
 
 const nav = (name: string) =>

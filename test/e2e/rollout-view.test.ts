@@ -4,18 +4,22 @@
  * modes side by side with the same figures the API computes, the verdict with its figures, the
  * three charts, and new executions without a reload.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Page } from 'playwright-core';
 import type { RolloutResponse } from '@warden/core';
 import { launchBrowser, type Browser } from '../support/browser.js';
-import { WITHOUT_RUNNER_BACKEND, freePort, spawnNode, type Spawned } from '../support/processes.js';
+import { freePort, type Spawned } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
+import {
+  ROOT,
+  screenshotIfFailed,
+  startLocalPlatform,
+  stopLocalPlatform,
+} from '../support/local-platform.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 /** As in admin-ui.test.ts: docs/screenshots only with WARDEN_UPDATE_SCREENSHOTS=1. */
 const SCREENSHOTS = join(
   ROOT,
@@ -73,12 +77,11 @@ const cell = (row: string, mode: 'process' | 'thread') =>
     .locator(`td[data-mode="${mode}"]`);
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'admin-ui/dist/index.html'))) {
-    throw new Error('The admin app is not built: run `npm run build` first (npm test does)');
-  }
-  home = mkdtempSync(join(tmpdir(), 'warden-e2e-rollout-'));
-  stack = spawnNode(join(ROOT, 'services/local/dist/main.js'), {
-    WARDEN_HOME: home,
+  ({
+    app: stack,
+    home,
+    outputs,
+  } = await startLocalPlatform<Outputs>('e2e-rollout', {
     WARDEN_WORKERS: undefined,
     WARDEN_WORKER_MODES: 'process,thread',
     WARDEN_ADMIN_PORT: String(await freePort()),
@@ -90,15 +93,7 @@ beforeAll(async () => {
     CANCEL_GRACE_SECONDS: '1',
     WORKER_HEARTBEAT_INTERVAL_SECONDS: '1',
     LOG_LEVEL: 'warn',
-    ...WITHOUT_RUNNER_BACKEND,
-  });
-  const file = join(home, 'outputs.json');
-  await waitFor(
-    `the local stack to start (output so far: ${stack.output().slice(-800)})`,
-    () => existsSync(file) && /Press Ctrl-C/.test(stack.output()),
-    { timeoutMs: 90_000, intervalMs: 200 },
-  );
-  outputs = JSON.parse(readFileSync(file, 'utf8')).WardenLocal as Outputs;
+  }));
   browser = await launchBrowser({ width: 1440, height: 900 });
   page = browser.page;
   page.setDefaultTimeout(UI_TIMEOUT);
@@ -107,25 +102,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (stack && stack.child.exitCode === null) {
-    stack.child.kill('SIGTERM');
-    const exited = await Promise.race([
-      stack.exited.then(() => true),
-      new Promise<boolean>((done) => setTimeout(() => done(false), 30_000)),
-    ]);
-    if (!exited) stack.child.kill('SIGKILL');
-  }
-  if (home) rmSync(home, { recursive: true, force: true });
+  await stopLocalPlatform(stack && { app: stack, home });
 });
 
 afterEach(async (context) => {
-  if (context.task.result?.state !== 'fail' || !page) return;
-  const dir = join(ROOT, 'test-results');
-  mkdirSync(dir, { recursive: true });
-  const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80);
-  await page
-    .screenshot({ path: join(dir, `e2e-${name}.png`), fullPage: true })
-    .catch(() => undefined);
+  await screenshotIfFailed(page, context.task.result?.state, context.task.name, 'e2e');
 });
 
 describe('the Rollout view', () => {

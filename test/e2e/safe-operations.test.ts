@@ -5,16 +5,20 @@
  * the search box. The dark and viewer screenshots in docs/screenshots come from these steps: a normal run
  * writes them to test-results/, `WARDEN_UPDATE_SCREENSHOTS=1` writes them over the docs' copies.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type Browser } from '../support/browser.js';
-import { WITHOUT_RUNNER_BACKEND, freePort, spawnNode, type Spawned } from '../support/processes.js';
+import { freePort, type Spawned } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
+import {
+  ROOT,
+  screenshotIfFailed,
+  startLocalPlatform,
+  stopLocalPlatform,
+} from '../support/local-platform.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const SCREENSHOTS = join(
   ROOT,
   process.env.WARDEN_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results',
@@ -72,13 +76,12 @@ async function api<T>(method: string, path: string, body?: unknown, token?: stri
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'admin-ui/dist/index.html'))) {
-    throw new Error('The admin app is not built: run `npm run build` first (npm test does)');
-  }
-  home = mkdtempSync(join(tmpdir(), 'warden-e2e-safe-'));
   const port = await freePort();
-  stack = spawnNode(join(ROOT, 'services/local/dist/main.js'), {
-    WARDEN_HOME: home,
+  ({
+    app: stack,
+    home,
+    outputs,
+  } = await startLocalPlatform<Outputs>('e2e-safe', {
     WARDEN_WORKERS: '1',
     WARDEN_ADMIN_PORT: String(port),
     WARDEN_CORS_ORIGIN: undefined,
@@ -87,15 +90,7 @@ beforeAll(async () => {
     WORKER_THREAD_POOL_SIZE: '2',
     WORKER_HEARTBEAT_INTERVAL_SECONDS: '1',
     LOG_LEVEL: 'warn',
-    ...WITHOUT_RUNNER_BACKEND,
-  });
-  const file = join(home, 'outputs.json');
-  await waitFor(
-    `the local stack to start (output so far: ${stack.output().slice(-800)})`,
-    () => existsSync(file) && /Press Ctrl-C/.test(stack.output()),
-    { timeoutMs: 90_000, intervalMs: 200 },
-  );
-  outputs = JSON.parse(readFileSync(file, 'utf8')).WardenLocal as Outputs;
+  }));
   // Generated for the run, printed, and written to outputs.json beside the admin token.
   expect(outputs.ViewerToken).toMatch(/^\S{16,}$/);
   expect(outputs.ViewerToken).not.toBe(outputs.AdminToken);
@@ -136,25 +131,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (stack && stack.child.exitCode === null) {
-    stack.child.kill('SIGTERM');
-    const exited = await Promise.race([
-      stack.exited.then(() => true),
-      new Promise<boolean>((done) => setTimeout(() => done(false), 30_000)),
-    ]);
-    if (!exited) stack.child.kill('SIGKILL');
-  }
-  if (home) rmSync(home, { recursive: true, force: true });
+  await stopLocalPlatform(stack && { app: stack, home });
 });
 
 afterEach(async (context) => {
-  if (context.task.result?.state !== 'fail' || !page) return;
-  const dir = join(ROOT, 'test-results');
-  mkdirSync(dir, { recursive: true });
-  const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80);
-  await page
-    .screenshot({ path: join(dir, `e2e-safe-${name}.png`), fullPage: true })
-    .catch(() => undefined);
+  await screenshotIfFailed(page, context.task.result?.state, context.task.name, 'e2e-safe');
 });
 
 const nav = (name: string) =>
