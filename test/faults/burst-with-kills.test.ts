@@ -245,10 +245,11 @@ it(`accounts for every one of ${TOTAL} mixed executions while workers are killed
   expect(kills.length).toBeGreaterThanOrEqual(3);
   expect(report.deadLettered).toBe(INVALID);
   // Each intent reached its own end (account() checked every execution; these are the totals),
-  // unless the queue gave up on it because its last delivery died with its worker.
-  const byQueue = new Set(report.deadLetteredByQueue);
+  // unless the queue gave up on it because its last delivery died with its worker, or, sharing
+  // a thread with a stuck one on that last delivery, it ended CollateralFailure.
+  const exhausted = new Set([...report.deadLetteredByQueue, ...report.collateralExhausted]);
   const gaveUp = (intent: Intent): number =>
-    submitted.filter((s) => s.intent === intent && byQueue.has(s.executionId)).length;
+    submitted.filter((s) => s.intent === intent && exhausted.has(s.executionId)).length;
   expect(report.byOutcome.get('SUCCESS') ?? 0).toBe(
     TOTAL - STUCK - INVALID - FAILING - gaveUp('healthy'),
   );
@@ -266,7 +267,7 @@ it(`accounts for every one of ${TOTAL} mixed executions while workers are killed
   const neverRan = new Set(report.timedOutBeforeStart);
   const withoutRow = submitted
     .filter(
-      (s) => s.intent === 'stuck' && !byQueue.has(s.executionId) && !neverRan.has(s.executionId),
+      (s) => s.intent === 'stuck' && !exhausted.has(s.executionId) && !neverRan.has(s.executionId),
     )
     .filter((s) => !stuckIds.has(s.executionId))
     .map((s) => {

@@ -275,6 +275,12 @@ export interface AccountingReport {
    * replaced a drained process was still starting) and ended ExecutionTimeout without running.
    */
   timedOutBeforeStart: string[];
+  /**
+   * Shared a thread with a stuck execution on its message's last delivery (earlier deliveries
+   * died with their workers or were collateral too) and ended FAILED/CollateralFailure naming that
+   * stuck execution: retried as far as the queue allows, never recorded stuck.
+   */
+  collateralExhausted: string[];
   /** Ended in a state its intent does not allow (e.g. a healthy execution FAILED). */
   unexpected: string[];
   problems: string[];
@@ -360,10 +366,12 @@ export function account(input: {
     completedTwice: [],
     rerunAfterKill: [],
     timedOutBeforeStart: [],
+    collateralExhausted: [],
     unexpected: [],
     problems: [],
     summary: '',
   };
+  const intentOf = new Map(submitted.map((item) => [item.executionId, item.intent]));
   const known = new Set<string>();
   for (const item of submitted) {
     const id = records.has(item.executionId) || !item.messageId ? item.executionId : item.messageId;
@@ -388,6 +396,12 @@ export function account(input: {
     report.maxAttempt = Math.max(report.maxAttempt, record.attempt ?? 1);
     if (item.intent === 'stuck' && isTimedOutBeforeStart(record)) {
       report.timedOutBeforeStart.push(id);
+    } else if (
+      outcome === 'FAILED/CollateralFailure' &&
+      intentOf.get(record.culprit?.executionId ?? '') === 'stuck' &&
+      (record.attempt ?? 1) >= MAX_DELIVERIES
+    ) {
+      report.collateralExhausted.push(id);
     } else if (!allowedOutcomes(item.intent, input.alsoAllowed).includes(outcome)) {
       report.unexpected.push(id);
       report.problems.push(
@@ -453,6 +467,11 @@ export function account(input: {
   const notes = [
     `${report.retried} on a retry, at most attempt ${report.maxAttempt}`,
     `${report.deadLettered} invalid ones in the dead-letter queue with their records`,
+    ...(report.collateralExhausted.length
+      ? [
+          `${report.collateralExhausted.length} shared a thread with a stuck one on their last delivery (FAILED/CollateralFailure naming it)`,
+        ]
+      : []),
     ...(report.timedOutBeforeStart.length
       ? [
           `${report.timedOutBeforeStart.length} stuck ones timed out waiting for a pool process and never ran`,
