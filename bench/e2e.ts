@@ -45,12 +45,19 @@ import { ownCpuMs, treeCpuMs } from './lib/cpu.js';
 import { currentLoad, describeMachine, machineLine, type Machine } from './lib/machine.js';
 import { median, summarize, type Summary } from './lib/stats.js';
 import { readTreeMemory } from './lib/tree-memory.js';
+import {
+  measureYoungGeneration,
+  renderYoungGeneration,
+  type YoungGenerationRun,
+} from './lib/young-generation.js';
 
 const QUICK = process.argv.includes('--quick');
 /** Only the memory table and the collateral scenario (a few minutes less). */
 const MEMORY_ONLY = process.argv.includes('--memory');
 const MODES: Mode[] = ['thread', 'process'];
 const CONCURRENCIES = [1, 4, 16];
+/** How long after placement the settled sample is taken (V8's memory reducer acts within ~10 s). */
+const SETTLE_MS = 15_000;
 /** WORKER_EXECUTIONS_PER_THREAD's default. */
 const DEFAULT_PER_THREAD = 8;
 const GRACE_S = 1;
@@ -90,6 +97,12 @@ interface MemoryRun {
   /** (busy − idle) / concurrency: what one more execution adds. */
   marginalPssMb: number;
   rssSumPerExecutionMb: number;
+  /**
+   * The same tree once the executions have awaited SETTLE_MS: V8's memory reducer has shrunk
+   * every heap by then (children's as well as threads'), so this is what a long wait costs.
+   */
+  settledPssMb: number;
+  settledPssPerExecutionMb: number;
 }
 
 interface CollateralRun {
@@ -145,6 +158,7 @@ interface BenchResult {
   settings: Record<string, string>;
   modes: ModeResult[];
   collateral: CollateralRun[];
+  youngGeneration: YoungGenerationRun[];
   circuitBreaker: {
     threshold: number;
     sweepIntervalSeconds: number;
@@ -315,6 +329,12 @@ class Bench {
       }
       const last = samples.slice(-3);
       const busy = median(last.map((s) => s.pssMb));
+      await sleep(Math.max(0, SETTLE_MS - (Date.now() - since)));
+      const settled: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        settled.push(readTreeMemory(worker.pid).pssMb);
+        await sleep(400);
+      }
       const run: MemoryRun = {
         concurrency,
         config,
@@ -330,6 +350,8 @@ class Bench {
           busy - median(last.map((x) => x.processes.find((p) => p.pid === worker.pid)?.pssMb ?? 0)),
         marginalPssMb: (busy - idle.pssMb) / concurrency,
         rssSumPerExecutionMb: median(last.map((s) => s.rssSumMb)) / concurrency,
+        settledPssMb: median(settled),
+        settledPssPerExecutionMb: median(settled) / concurrency,
       };
       return run;
     } finally {
@@ -701,14 +723,14 @@ function renderMemory(modes: Pick<ModeResult, 'mode' | 'memory'>[]): string[] {
   const lines = [
     'Memory per execution at the default settings (only WORKER_MAX_CONCURRENCY set), sdk-io (AWS SDK loaded, one DynamoDB call, awaiting I/O), PSS of the worker’s whole process tree',
     '',
-    '| concurrency | mode | configuration | processes | tree PSS idle → busy (MB) | busy: orchestrator / runners (MB) | PSS / execution | marginal PSS / execution | summed RSS / execution (overcounts) |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| concurrency | mode | configuration | processes | tree PSS idle → busy (MB) | busy: orchestrator / runners (MB) | PSS / execution | marginal PSS / execution | summed RSS / execution (overcounts) | settled PSS / execution |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const c of CONCURRENCIES) {
     for (const mode of modes) {
       for (const m of mode.memory.filter((x) => x.concurrency === c)) {
         lines.push(
-          `| ${c} | ${mode.mode} | ${m.config} | ${m.processes} | ${f(m.idlePssMb, 1)} → ${f(m.busyPssMb, 1)} | ${f(m.orchestratorPssMb, 1)} / ${f(m.runnersPssMb, 1)} | **${f(m.pssPerExecutionMb, 1)} MB** | ${f(m.marginalPssMb, 1)} MB | ${f(m.rssSumPerExecutionMb, 1)} MB |`,
+          `| ${c} | ${mode.mode} | ${m.config} | ${m.processes} | ${f(m.idlePssMb, 1)} → ${f(m.busyPssMb, 1)} | ${f(m.orchestratorPssMb, 1)} / ${f(m.runnersPssMb, 1)} | **${f(m.pssPerExecutionMb, 1)} MB** | ${f(m.marginalPssMb, 1)} MB | ${f(m.rssSumPerExecutionMb, 1)} MB | ${f(m.settledPssPerExecutionMb, 1)} MB |`,
         );
       }
     }
@@ -721,8 +743,9 @@ function renderMemory(modes: Pick<ModeResult, 'mode' | 'memory'>[]): string[] {
     const ours = thread?.memory.find((m) => m.concurrency === c);
     if (!base || !ours) continue;
     const ratio = (100 * ours.pssPerExecutionMb) / base.pssPerExecutionMb;
+    const settled = (100 * ours.settledPssPerExecutionMb) / base.settledPssPerExecutionMb;
     lines.push(
-      `concurrency ${c}: thread mode ${f(ours.pssPerExecutionMb, 1)} MB vs process mode ${f(base.pssPerExecutionMb, 1)} MB per execution (whole worker): ${f(ratio)} % of process mode (target: at most 50 %)`,
+      `concurrency ${c}: thread mode ${f(ours.pssPerExecutionMb, 1)} MB vs process mode ${f(base.pssPerExecutionMb, 1)} MB per execution (whole worker): ${f(ratio)} % of process mode (target: at most 50 %); settled after ${SETTLE_MS / 1000} s: ${f(settled)} %`,
     );
   }
   return lines;
@@ -821,7 +844,13 @@ function render(result: BenchResult): string {
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',
   ];
-  lines.push(...renderMemory(result.modes), '', ...renderCollateral(result.collateral));
+  lines.push(
+    ...renderMemory(result.modes),
+    '',
+    ...renderYoungGeneration(result.youngGeneration),
+    '',
+    ...renderCollateral(result.collateral),
+  );
   const cb = result.circuitBreaker;
   lines.push('');
   lines.push(
@@ -849,9 +878,18 @@ async function main(): Promise<void> {
     if (MEMORY_ONLY) {
       const modes = [];
       for (const mode of MODES) modes.push({ mode, memory: await runMemory(bench, mode) });
+      log('young-generation cap');
+      const young = measureYoungGeneration();
       const collateral = await runCollateral(bench);
+      const lines = [
+        ...renderMemory(modes),
+        '',
+        ...renderYoungGeneration(young),
+        '',
+        ...renderCollateral(collateral),
+      ];
       process.stdout.write(
-        `\nMachine: ${machineLine(machine)}; load average (1 min) ${machine.loadAverageAtStart} at start, ${currentLoad()} at end\n\n${[...renderMemory(modes), '', ...renderCollateral(collateral)].join('\n')}\n`,
+        `\nMachine: ${machineLine(machine)}; load average (1 min) ${machine.loadAverageAtStart} at start, ${currentLoad()} at end\n\n${lines.join('\n')}\n`,
       );
       return;
     }
@@ -868,6 +906,8 @@ async function main(): Promise<void> {
       ...(await bench.circuitBreaker(threshold)),
     };
     await breakerWorker.stop();
+    log('young-generation cap');
+    const youngGeneration = measureYoungGeneration();
     const result: BenchResult = {
       generatedAt: new Date().toISOString(),
       command: `npm run bench${QUICK ? ' -- --quick' : ''}`,
@@ -877,6 +917,7 @@ async function main(): Promise<void> {
       settings: BENCH_WORKER_ENV,
       modes,
       collateral,
+      youngGeneration,
       circuitBreaker,
       durationSeconds: (Date.now() - began) / 1000,
     };

@@ -28,6 +28,8 @@ export interface WorkerServiceSettings {
   maxProcessMemoryMb?: number;
   /** WORKER_THREAD_MAX_HEAP_MB; the worker's default when unset. */
   threadMaxHeapMb?: number;
+  /** WORKER_POOL_SEMI_SPACE_MB; the worker's default when unset. */
+  poolSemiSpaceMb?: number;
 }
 
 /** Context keys of the per-service worker settings (the canary's are `canary` + Key). */
@@ -40,6 +42,7 @@ export const WORKER_SERVICE_KEYS = [
   'maxExecutionsPerProcess',
   'maxProcessMemoryMb',
   'threadMaxHeapMb',
+  'poolSemiSpaceMb',
 ] as const satisfies readonly (keyof WorkerServiceSettings)[];
 
 export const canaryKey = (key: string): string => `canary${key[0]!.toUpperCase()}${key.slice(1)}`;
@@ -252,6 +255,8 @@ function readWorkerService(
       reader.optionalInteger(key('maxProcessMemoryMb'), 64, 65_536) ?? fallback.maxProcessMemoryMb,
     threadMaxHeapMb:
       reader.optionalInteger(key('threadMaxHeapMb'), 16, 16_384) ?? fallback.threadMaxHeapMb,
+    poolSemiSpaceMb:
+      reader.optionalInteger(key('poolSemiSpaceMb'), 1, 64) ?? fallback.poolSemiSpaceMb,
   };
 }
 

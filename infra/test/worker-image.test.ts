@@ -7,6 +7,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WORKER_NODE_FLAGS } from '@warden/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, WORKER_DOCKERFILE } from '../lib/paths.js';
 import { stageWorkerImage } from '../lib/worker-image.js';
@@ -48,7 +49,9 @@ describe('worker Dockerfile', () => {
 
   it('makes node itself PID 1 (exec form, no shell, no init wrapper)', () => {
     const cmd = finalStage.filter((line) => /^CMD\s/i.test(line));
-    expect(cmd).toEqual(['CMD ["node", "services/worker/dist/main.js"]']);
+    // The orchestrator's V8 flags are the ones the local launcher and the tests use.
+    const argv = ['node', ...WORKER_NODE_FLAGS, 'services/worker/dist/main.js'];
+    expect(cmd).toEqual([`CMD [${argv.map((arg) => JSON.stringify(arg)).join(', ')}]`]);
     expect(finalStage.some((line) => /^ENTRYPOINT\s/i.test(line))).toBe(false);
     // The entry point the image runs is the worker's main module.
     expect(existsSync(join(REPO_ROOT, 'services/worker/src/main.ts'))).toBe(true);

@@ -21,6 +21,7 @@ beforeAll(() => {
     canaryExecutionsPerThread: 4,
     canaryMaxConcurrency: '16',
     canaryThreadMaxHeapMb: 128,
+    canaryPoolSemiSpaceMb: '4',
   });
 }, 120_000);
 
@@ -52,11 +53,13 @@ describe('per-service worker settings', () => {
       WORKER_MAX_CONCURRENCY: '6',
     });
     expect(byRole.get('baseline')).not.toHaveProperty('WORKER_THREAD_MAX_HEAP_MB');
+    expect(byRole.get('baseline')).not.toHaveProperty('WORKER_POOL_SEMI_SPACE_MB');
     expect(byRole.get('canary')).toMatchObject({
       USE_THREAD_WORKERS: 'true',
       WORKER_EXECUTIONS_PER_THREAD: '4',
       WORKER_MAX_CONCURRENCY: '16',
       WORKER_THREAD_MAX_HEAP_MB: '128',
+      WORKER_POOL_SEMI_SPACE_MB: '4',
       // Not overridden: inherited from the plain key.
       WORKER_THREAD_POOL_SIZE: '4',
     });
@@ -94,6 +97,9 @@ describe('per-service worker settings', () => {
     expect(read({ maxConcurrency: 9 })().baselineWorker.maxConcurrency).toBe(9);
     expect(read({ canaryExecutionsPerThread: 0 })).toThrow(
       'canaryExecutionsPerThread=0 is not valid: expected an integer from 1 to 64',
+    );
+    expect(read({ poolSemiSpaceMb: 65 })).toThrow(
+      'poolSemiSpaceMb=65 is not valid: expected an integer from 1 to 64',
     );
   });
 

@@ -2,6 +2,7 @@
  * The worker end to end over the emulators, in both modes: real worker processes consume real SQS
  * messages, write real records and publish live events.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WardenEvent } from '@warden/core';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -205,6 +206,7 @@ describe('thread mode with several executions per thread', () => {
         WORKER_THREAD_POOL_SIZE: '1',
         WORKER_EXECUTIONS_PER_THREAD: '4',
         WORKER_MAX_CONCURRENCY: '4',
+        WORKER_POOL_SEMI_SPACE_MB: '2',
       },
     });
     expect((await worker.online()).capacity).toBe(4);
@@ -222,6 +224,9 @@ describe('thread mode with several executions per thread', () => {
     const lastStart = Math.max(...records.map((r) => Date.parse(r.startedAt!)));
     const firstFinish = Math.min(...records.map((r) => Date.parse(r.finishedAt!)));
     expect(lastStart).toBeLessThan(firstFinish);
+    // The pool process (and so its threads) got the young generation the setting asked for.
+    const poolArgv = readFileSync(`/proc/${records[0]!.pid}/cmdline`, 'utf8').split('\0');
+    expect(poolArgv).toContain('--max-semi-space-size=2');
     await worker.stop();
   });
 });

@@ -14,7 +14,7 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import type { ExecutionRecord, WardenEvent, WorkerMode, WorkerRecord } from '@warden/core';
-import { TERMINAL_STATUSES, decodeEventFrame } from '@warden/core';
+import { TERMINAL_STATUSES, WORKER_NODE_FLAGS, decodeEventFrame } from '@warden/core';
 import type { TestStack } from './stack.js';
 import { waitFor } from './wait.js';
 
@@ -63,7 +63,7 @@ export function startWorker(
   options: { mode: Mode; env?: Record<string, string | undefined>; workerId?: string },
 ): WorkerProcess {
   const workerId = options.workerId ?? `w-${options.mode}-${randomBytes(3).toString('hex')}`;
-  const child = spawn(process.execPath, [WORKER_MAIN], {
+  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, WORKER_MAIN], {
     env: {
       ...process.env,
       ...stack.env,

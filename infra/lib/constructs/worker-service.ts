@@ -26,6 +26,7 @@ export function workerSettingsEnv(settings: WorkerServiceSettings): Record<strin
     WORKER_MAX_EXECUTIONS_PER_PROCESS: settings.maxExecutionsPerProcess,
     WORKER_MAX_PROCESS_MEMORY_MB: settings.maxProcessMemoryMb,
     WORKER_THREAD_MAX_HEAP_MB: settings.threadMaxHeapMb,
+    WORKER_POOL_SEMI_SPACE_MB: settings.poolSemiSpaceMb,
   };
   for (const [name, value] of Object.entries(optional)) {
     if (value !== undefined) env[name] = String(value);

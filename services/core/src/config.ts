@@ -2,6 +2,7 @@
  * Configuration from the environment, parsed and validated once at start-up. A bad value stops
  * start-up with a ConfigError naming the variable, the value given and what is accepted.
  */
+import { DEFAULT_POOL_SEMI_SPACE_MB } from './node-flags.js';
 import { TABLE_NAMES, tableEnvVar, tableNameFor, type TableName } from './resources.js';
 
 export class ConfigError extends Error {
@@ -229,6 +230,8 @@ export interface WorkerConfig extends SharedConfig, QueueConfig, EventsConfig {
   threadIdleMs: number;
   /** V8 old-generation limit of each execution thread: a memory hog fails alone. */
   threadMaxHeapMb: number;
+  /** Thread mode: V8 semi-space (MiB) of the pool process and its threads (node-flags.ts). */
+  poolSemiSpaceMb: number;
   /** After SIGTERM, messages still running at this deadline go back to the queue. */
   shutdownDeadlineMs: number;
   /** How long an exiting process gets between SIGTERM and SIGKILL. */
@@ -293,6 +296,11 @@ function readWorker(reader: EnvReader): WorkerSettings {
     ),
     maxProcessMemoryMb: reader.get('WORKER_MAX_PROCESS_MEMORY_MB', integer(64, 65_536), 1536),
     threadMaxHeapMb: reader.get('WORKER_THREAD_MAX_HEAP_MB', integer(16, 16_384), 256),
+    poolSemiSpaceMb: reader.get(
+      'WORKER_POOL_SEMI_SPACE_MB',
+      integer(1, 64),
+      DEFAULT_POOL_SEMI_SPACE_MB,
+    ),
     shutdownDeadlineMs:
       reader.get('WORKER_SHUTDOWN_DEADLINE_SECONDS', decimal(1, 3600), 100) * 1000,
     killCapMs: reader.get('WORKER_KILL_CAP_SECONDS', decimal(0.1, 60), 5) * 1000,

@@ -11,6 +11,7 @@ export * from './time.js';
 export * from './provisioning.js';
 export * from './events/apigateway-transport.js';
 export * from './metrics.js';
+export * from './node-flags.js';
 export * from './api-types.js';
 export * from './rollout.js';
 export * from './work-message.js';

@@ -101,6 +101,16 @@ describe('worker configuration', () => {
       problemsOf(() => loadWorkerConfig({ ...queues, WORKER_THREAD_BLOCKED_SECONDS: '0.1' }))[0],
     ).toMatch(/^WORKER_THREAD_BLOCKED_SECONDS="0.1" is not valid: expected a number from 0.5/);
   });
+
+  it('starts pool processes with a small young generation unless told otherwise', () => {
+    expect(loadWorkerConfig(queues).poolSemiSpaceMb).toBe(2);
+    expect(loadWorkerConfig({ ...queues, WORKER_POOL_SEMI_SPACE_MB: '16' }).poolSemiSpaceMb).toBe(
+      16,
+    );
+    expect(
+      problemsOf(() => loadWorkerConfig({ ...queues, WORKER_POOL_SEMI_SPACE_MB: '0' }))[0],
+    ).toMatch(/^WORKER_POOL_SEMI_SPACE_MB="0" is not valid: expected an integer from 1 to 64/);
+  });
 });
 
 describe('shared configuration', () => {

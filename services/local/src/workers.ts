@@ -21,6 +21,7 @@ import {
   loadWorkerConfig,
   metricMode,
   WORKER_MODES,
+  WORKER_NODE_FLAGS,
   type WorkerMode,
 } from '@warden/core';
 import type { Component, LocalContext } from './component.js';
@@ -185,7 +186,7 @@ function spawnWorker(
   env: NodeJS.ProcessEnv,
   metrics: WriteStream,
 ): RunningWorker {
-  const child = spawn(process.execPath, [WORKER_MAIN], {
+  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, WORKER_MAIN], {
     env: { ...env, WORKER_ID: workerId, WARDEN_PARENT_PID: String(process.pid) },
     // The IPC channel tells the worker if this process dies, so it stops instead of lingering.
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

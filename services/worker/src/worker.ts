@@ -101,6 +101,7 @@ export class WorkerRuntime {
       cancelGraceMs: config.cancelGraceMs,
       killCapMs: config.killCapMs,
       threadMaxHeapMb: config.threadMaxHeapMb,
+      poolSemiSpaceMb: config.poolSemiSpaceMb,
       threadPoolSize: config.threadPoolSize,
       executionsPerThread: config.executionsPerThread,
       maxExecutionsPerProcess: config.maxExecutionsPerProcess,

@@ -10,7 +10,13 @@
  *   ACTIVE ──stuck / max executions / max memory──▶ DRAINING ─┐
  *      └────────────recycle command─────────────▶ PENDING_KILL ┴─only stuck left──▶ EXITING ──▶ gone
  */
-import { backoffMs, type ProcessSnapshot, type ProcessState } from '@warden/core';
+import {
+  backoffMs,
+  DEFAULT_POOL_SEMI_SPACE_MB,
+  poolNodeFlags,
+  type ProcessSnapshot,
+  type ProcessState,
+} from '@warden/core';
 import { readMemory } from '../memory.js';
 import type { FromPool, RunRequest, ToPool } from '../protocol.js';
 import { forkRunner, sendTo, terminate, type ForkedProcess } from './child-processes.js';
@@ -107,7 +113,10 @@ export class ThreadExecutor extends SupervisedExecutor {
   private spawnActive(reason: string): void {
     if (this.stopping || this.active) return;
     const generation = ++this.generation;
-    const forked = forkRunner(POOL_ENTRY, { env: this.runnerEnv() });
+    const forked = forkRunner(POOL_ENTRY, {
+      env: this.runnerEnv(),
+      execArgv: poolNodeFlags(this.options.poolSemiSpaceMb ?? DEFAULT_POOL_SEMI_SPACE_MB),
+    });
     const now = Date.now();
     const pool: Pool = {
       process: forked,

@@ -117,6 +117,8 @@ export interface ExecutorOptions {
   killCapMs: number;
   /** Heap limit of a pool thread, and of a process-mode child. */
   threadMaxHeapMb: number;
+  /** Thread mode: V8 semi-space of a pool process and its threads; default in core's node-flags. */
+  poolSemiSpaceMb?: number;
   threadPoolSize: number;
   executionsPerThread: number;
   maxExecutionsPerProcess: number;
