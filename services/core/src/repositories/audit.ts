@@ -5,7 +5,7 @@
  */
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INDEX } from '../resources.js';
-import { isConditionFailure } from './dynamo-helpers.js';
+import { isConditionFailure, sortKeyRange } from './dynamo-helpers.js';
 
 export const AUDIT_OUTCOMES = ['success', 'denied', 'failed'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
@@ -118,19 +118,9 @@ export class AuditRepository {
         ? [INDEX.auditByActor, 'actor', query.actor]
         : [undefined, 'scope', SCOPE];
     const names: Record<string, string> = { '#pk': keyName };
-    const values: Record<string, unknown> = { ':pk': keyValue };
-    const conditions = ['#pk = :pk'];
-    if (query.from && before) {
-      conditions.push('entryKey BETWEEN :from AND :before');
-      values[':from'] = query.from;
-      values[':before'] = before;
-    } else if (query.from) {
-      conditions.push('entryKey >= :from');
-      values[':from'] = query.from;
-    } else if (before) {
-      conditions.push('entryKey < :before');
-      values[':before'] = before;
-    }
+    const range = sortKeyRange('entryKey', query.from, before, 'exclusive');
+    const values: Record<string, unknown> = { ':pk': keyValue, ...range.values };
+    const conditions = ['#pk = :pk', ...(range.condition ? [range.condition] : [])];
     const filters: string[] = [];
     for (const field of ['actor', 'action'] as const) {
       const value = query[field];

@@ -19,7 +19,12 @@ import {
 import { INDEX, ROLLOUT_EXECUTION_ATTRIBUTES } from '../resources.js';
 import { DAY_MS, epochSeconds, iso, systemClock, type Clock } from '../time.js';
 import { boundLogs } from '../log-bounds.js';
-import { isConditionFailure } from './dynamo-helpers.js';
+import {
+  conditionHeld,
+  isConditionFailure,
+  sortKeyRange,
+  unlessRefused,
+} from './dynamo-helpers.js';
 
 export { MAX_LOG_LINES, MAX_LOG_LINE_CHARS, boundLogLine, boundLogs } from '../log-bounds.js';
 
@@ -218,15 +223,12 @@ export class ExecutionsRepository {
   private async updateIf(
     params: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>,
   ): Promise<ExecutionRecord | undefined> {
-    try {
-      const result = await this.dynamo.send(
+    const result = await unlessRefused(() =>
+      this.dynamo.send(
         new UpdateCommand({ ...params, TableName: this.tableName, ReturnValues: 'ALL_NEW' }),
-      );
-      return result.Attributes as ExecutionRecord;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return result?.Attributes as ExecutionRecord | undefined;
   }
 
   async get(executionId: string): Promise<ExecutionRecord | undefined> {
@@ -370,8 +372,8 @@ export class ExecutionsRepository {
     set: string[],
     values: Record<string, unknown>,
   ): Promise<boolean> {
-    try {
-      await this.dynamo.send(
+    return conditionHeld(() =>
+      this.dynamo.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { executionId },
@@ -380,12 +382,8 @@ export class ExecutionsRepository {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':me': workerId, ':running': 'RUNNING', ...values },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -561,8 +559,8 @@ export class ExecutionsRepository {
   }): Promise<boolean> {
     const now = this.clock();
     const stamp = this.writerClauses();
-    try {
-      await this.dynamo.send(
+    return conditionHeld(() =>
+      this.dynamo.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { executionId: input.executionId },
@@ -593,12 +591,8 @@ export class ExecutionsRepository {
             ':input': input.input ?? null,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -679,20 +673,10 @@ export class ExecutionsRepository {
       keyName: string,
       keyValue: string,
     ): Promise<ExecutionRecord[]> => {
-      const conditions = ['#pk = :pk'];
-      const values: Record<string, unknown> = { ':pk': keyValue };
       // Inclusive upper bound: the cursor's own millisecond may hold rows not yet returned.
-      if (query.from && to) {
-        conditions.push('queuedAt BETWEEN :from AND :to');
-        values[':from'] = query.from;
-        values[':to'] = to;
-      } else if (query.from) {
-        conditions.push('queuedAt >= :from');
-        values[':from'] = query.from;
-      } else if (to) {
-        conditions.push('queuedAt <= :to');
-        values[':to'] = to;
-      }
+      const range = sortKeyRange('queuedAt', query.from, to, 'inclusive');
+      const conditions = ['#pk = :pk', ...(range.condition ? [range.condition] : [])];
+      const values: Record<string, unknown> = { ':pk': keyValue, ...range.values };
       const filters: string[] = [];
       const names: Record<string, string> = { '#pk': keyName };
       if (query.status && keyName !== 'status') {

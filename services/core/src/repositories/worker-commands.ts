@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { CommandStatus, WorkerCommand } from '../domain.js';
 import { DAY_MS, epochSeconds, iso, systemClock, type Clock } from '../time.js';
-import { isConditionFailure } from './dynamo-helpers.js';
+import { conditionHeld, isConditionFailure } from './dynamo-helpers.js';
 
 const RETENTION_MS = 7 * DAY_MS;
 /** A command not picked up within this window is stale (its worker is gone) and ignored. */
@@ -142,8 +142,8 @@ export class WorkerCommandsRepository {
     status: Exclude<CommandStatus, 'PENDING'>,
     outcome: string,
   ): Promise<boolean> {
-    try {
-      await this.dynamo.send(
+    return conditionHeld(() =>
+      this.dynamo.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { workerId, commandId },
@@ -157,11 +157,7 @@ export class WorkerCommandsRepository {
             ':at': iso(this.clock()),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

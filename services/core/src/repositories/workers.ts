@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ProcessSnapshot, WorkerRecord, WorkerStatus } from '../domain.js';
 import { DAY_MS, epochSeconds, iso, systemClock, type Clock } from '../time.js';
-import { isConditionFailure, scanAll } from './dynamo-helpers.js';
+import { conditionHeld, scanAll } from './dynamo-helpers.js';
 
 /** A worker row is forgotten a day after its last heartbeat (reads filter; TTL cleans up). */
 const RETENTION_MS = DAY_MS;
@@ -75,8 +75,8 @@ export class WorkersRepository {
    * worker that came back meanwhile stays as it is. Its processes are cleared (they died with it).
    */
   async markLost(workerId: string, observedHeartbeatAt: string): Promise<boolean> {
-    try {
-      await this.dynamo.send(
+    return conditionHeld(() =>
+      this.dynamo.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { workerId },
@@ -91,12 +91,8 @@ export class WorkersRepository {
             ':now': iso(this.clock()),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -104,8 +100,8 @@ export class WorkersRepository {
    * or is neither, so a worker that came back is never removed.
    */
   async dismiss(workerId: string): Promise<boolean> {
-    try {
-      await this.dynamo.send(
+    return conditionHeld(() =>
+      this.dynamo.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: { workerId },
@@ -113,12 +109,8 @@ export class WorkersRepository {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':offline': 'OFFLINE', ':lost': 'LOST' },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async get(workerId: string): Promise<WorkerRecord | undefined> {
