@@ -446,14 +446,21 @@ class Bench {
     return { detection, toClient };
   }
 
+  /**
+   * The worker's ACTIVE process, from a heartbeat sent over a second after the call, once it is
+   * the only one listed. The listing is the last heartbeat's: just after a stuck verdict it can
+   * still show the process that verdict drains, and a recycle aimed at it would be refused.
+   */
   private async activeProcess(worker: WorkerProcess, notPid?: number) {
-    return waitFor(`an ACTIVE process on ${worker.workerId}`, async () => {
+    const freshAfter = Date.now() + 1000;
+    return waitFor(`${worker.workerId} to list one process, ACTIVE`, async () => {
       const { status, body } = await this.api<WorkerDetailResponse>(
         'GET',
         `/api/platform/workers/${worker.workerId}`,
       );
-      if (status !== 200) return undefined;
-      return body.worker.processes.find((p) => p.state === 'ACTIVE' && p.pid !== notPid);
+      if (status !== 200 || Date.parse(body.worker.lastHeartbeatAt) < freshAfter) return undefined;
+      const [only, ...others] = body.worker.processes;
+      return !others.length && only?.state === 'ACTIVE' && only.pid !== notPid ? only : undefined;
     });
   }
 
