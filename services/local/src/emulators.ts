@@ -3,7 +3,7 @@
  * 127.0.0.1. Both speak the real wire protocols, so the AWS SDK talks to them unchanged.
  */
 import type { AddressInfo } from 'node:net';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server, type ServerResponse } from 'node:http';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 
@@ -18,6 +18,8 @@ export interface EmulatorOptions {
 export interface Emulator {
   readonly url: string;
   readonly port: number;
+  /** Requests being served right now (known where the emulator runs on a node:http server). */
+  readonly serving?: number;
   stop(): Promise<void>;
 }
 
@@ -91,20 +93,46 @@ export async function startCombinedEndpoint(
   return listenOnLoopback(server, port);
 }
 
-/** Listens on 127.0.0.1 and returns an Emulator whose stop also cuts open keep-alive sockets. */
+/** How long a stop waits for requests already being served before it cuts them. */
+const STOP_DRAIN_MS = 2000;
+
+/**
+ * Listens on 127.0.0.1 and returns an Emulator whose stop lets the requests already being served
+ * finish, then cuts open keep-alive sockets. Cutting first would leave dynalite working on a
+ * request after its store has closed ("Database is not open", thrown where no one catches it).
+ */
 async function listenOnLoopback(server: Server, port: number): Promise<Emulator> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
   });
+  let serving = 0;
+  let drained: (() => void) | undefined;
+  server.on('request', (_request, response: ServerResponse) => {
+    serving += 1;
+    response.once('close', () => {
+      serving -= 1;
+      if (serving === 0) drained?.();
+    });
+  });
   const actual = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${actual}`,
     port: actual,
-    stop: () =>
-      new Promise<void>((resolve) => {
+    get serving() {
+      return serving;
+    },
+    async stop() {
+      if (serving > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, STOP_DRAIN_MS).unref();
+        });
+      }
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }
