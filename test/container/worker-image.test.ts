@@ -96,7 +96,7 @@ beforeAll(async () => {
   });
   const outputsFile = join(home, 'outputs.json');
   await waitFor(
-    `npm start (output so far: ${stack.output().slice(-500)})`,
+    () => `npm start (output so far: ${stack.output().slice(-500)})`,
     () => existsSync(outputsFile) && /Press Ctrl-C/.test(stack.output()),
     { timeoutMs: 60_000 },
   );

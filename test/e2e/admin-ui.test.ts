@@ -2,7 +2,8 @@
  * The admin app in a real Chromium against the real local stack, started as a user starts it
  * (`node services/local/dist/main.js`): a real worker in thread mode, the real API, WebSocket
  * gateway and circuit breaker. Each step is something a platform admin does, checked by what
- * the page shows. The steps share one stack and run in order.
+ * the page shows. The steps share one stack and run in order. The Workers and Blacklist
+ * screenshots in docs/screenshots come from these steps.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,33 +13,17 @@ import { launchBrowser, type Browser } from '../support/browser.js';
 import { freePort, type Spawned } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import {
-  ROOT,
+  SCREENSHOTS,
+  UI_TIMEOUT,
   screenshotIfFailed,
   startLocalPlatform,
   stopLocalPlatform,
+  type LocalOutputs,
 } from '../support/local-platform.js';
-
-/**
- * The Workers and Blacklist screenshots in the docs come from these steps. A normal run writes
- * them to test-results/ (so `npm test` leaves the work tree clean);
- * `WARDEN_UPDATE_SCREENSHOTS=1` writes them over docs/screenshots/.
- */
-const SCREENSHOTS = join(
-  ROOT,
-  process.env.WARDEN_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results',
-);
-/** Generous: the machine is shared, and nothing here is a timing assertion. */
-const UI_TIMEOUT = 30_000;
-
-interface Outputs {
-  AdminUrl: string;
-  ApiUrl: string;
-  AdminToken: string;
-}
 
 let home: string;
 let stack: Spawned;
-let outputs: Outputs;
+let outputs: LocalOutputs;
 let browser: Browser;
 let page: Page;
 
@@ -48,7 +33,7 @@ beforeAll(async () => {
     app: stack,
     home,
     outputs,
-  } = await startLocalPlatform<Outputs>('e2e', {
+  } = await startLocalPlatform('e2e', {
     WARDEN_WORKERS: '1',
     WARDEN_ADMIN_PORT: String(port),
     WARDEN_CORS_ORIGIN: undefined,

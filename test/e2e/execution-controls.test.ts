@@ -9,42 +9,30 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { ExecutionRecord, ExecutionResponse } from '@warden/core';
 import { launchBrowser, type Browser } from '../support/browser.js';
-import { freePort, type Spawned } from '../support/processes.js';
+import type { Spawned } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import {
+  UI_TIMEOUT,
   screenshotIfFailed,
   startLocalPlatform,
   stopLocalPlatform,
+  type LocalOutputs,
 } from '../support/local-platform.js';
-
-/** Generous: the machine is shared, and nothing here is a timing assertion. */
-const UI_TIMEOUT = 30_000;
-
-interface Outputs {
-  AdminUrl: string;
-  ApiUrl: string;
-  AdminToken: string;
-  Region: string;
-  DeadLetterQueueUrl: string;
-  AwsEndpoints: { sqs: string };
-}
 
 let home: string;
 let stack: Spawned;
-let outputs: Outputs;
+let outputs: LocalOutputs;
 let browser: Browser;
 let page: Page;
 let sqs: SQSClient;
 
 beforeAll(async () => {
-  const port = await freePort();
   ({
     app: stack,
     home,
     outputs,
-  } = await startLocalPlatform<Outputs>('e2e-controls', {
+  } = await startLocalPlatform('e2e-controls', {
     WARDEN_WORKERS: '1',
-    WARDEN_ADMIN_PORT: String(port),
     WARDEN_CORS_ORIGIN: undefined,
     USE_THREAD_WORKERS: 'true',
     WORKER_THREAD_POOL_SIZE: '2',

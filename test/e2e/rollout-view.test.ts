@@ -11,34 +11,20 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Page } from 'playwright-core';
 import type { RolloutResponse } from '@warden/core';
 import { launchBrowser, type Browser } from '../support/browser.js';
-import { freePort, type Spawned } from '../support/processes.js';
+import type { Spawned } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import {
-  ROOT,
+  SCREENSHOTS,
+  UI_TIMEOUT,
   screenshotIfFailed,
   startLocalPlatform,
   stopLocalPlatform,
+  type LocalOutputs,
 } from '../support/local-platform.js';
-
-/** As in admin-ui.test.ts: docs/screenshots only with WARDEN_UPDATE_SCREENSHOTS=1. */
-const SCREENSHOTS = join(
-  ROOT,
-  process.env.WARDEN_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results',
-);
-const UI_TIMEOUT = 30_000;
-
-interface Outputs {
-  AdminUrl: string;
-  ApiUrl: string;
-  AdminToken: string;
-  QueueUrl: string;
-  Region: string;
-  AwsEndpoints: { sqs: string };
-}
 
 let home: string;
 let stack: Spawned;
-let outputs: Outputs;
+let outputs: LocalOutputs;
 let browser: Browser;
 let page: Page;
 let sent = 0;
@@ -81,10 +67,9 @@ beforeAll(async () => {
     app: stack,
     home,
     outputs,
-  } = await startLocalPlatform<Outputs>('e2e-rollout', {
+  } = await startLocalPlatform('e2e-rollout', {
     WARDEN_WORKERS: undefined,
     WARDEN_WORKER_MODES: 'process,thread',
-    WARDEN_ADMIN_PORT: String(await freePort()),
     WARDEN_CORS_ORIGIN: undefined,
     USE_THREAD_WORKERS: undefined,
     WORKER_THREAD_POOL_SIZE: '2',

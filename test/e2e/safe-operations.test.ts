@@ -10,27 +10,16 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type Browser } from '../support/browser.js';
-import { freePort, type Spawned } from '../support/processes.js';
+import type { Spawned } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import {
-  ROOT,
+  SCREENSHOTS,
+  UI_TIMEOUT,
   screenshotIfFailed,
   startLocalPlatform,
   stopLocalPlatform,
+  type LocalOutputs,
 } from '../support/local-platform.js';
-
-const SCREENSHOTS = join(
-  ROOT,
-  process.env.WARDEN_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results',
-);
-const UI_TIMEOUT = 30_000;
-
-interface Outputs {
-  AdminUrl: string;
-  ApiUrl: string;
-  AdminToken: string;
-  ViewerToken: string;
-}
 
 /** Every page of the app a signed-in person can open from the navigation. */
 const VIEWS = [
@@ -56,7 +45,7 @@ const ACTIONS =
 
 let home: string;
 let stack: Spawned;
-let outputs: Outputs;
+let outputs: LocalOutputs;
 let browser: Browser;
 let page: Page;
 const executionIds: string[] = [];
@@ -76,14 +65,12 @@ async function api<T>(method: string, path: string, body?: unknown, token?: stri
 }
 
 beforeAll(async () => {
-  const port = await freePort();
   ({
     app: stack,
     home,
     outputs,
-  } = await startLocalPlatform<Outputs>('e2e-safe', {
+  } = await startLocalPlatform('e2e-safe', {
     WARDEN_WORKERS: '1',
-    WARDEN_ADMIN_PORT: String(port),
     WARDEN_CORS_ORIGIN: undefined,
     WARDEN_VIEWER_TOKEN: undefined,
     USE_THREAD_WORKERS: 'true',

@@ -4,47 +4,20 @@
  * heartbeat, the execution it was running is recorded FAILED (WorkerLost), and the admin API
  * reports it LOST and dismisses it. Small settings keep the wait short.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExecutionResponse, WorkersResponse } from '@warden/core';
-import {
-  WITHOUT_RUNNER_BACKEND,
-  descendants,
-  freePort,
-  spawnNode,
-  type Spawned,
-} from '../support/processes.js';
+import { adminApi, killLocalPlatforms, startLocalPlatform } from '../support/local-platform.js';
+import { descendants } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
-const MAIN = 'services/local/dist/main.js';
 const LOST_AFTER_SECONDS = 3;
 const SWEEP_EVERY_SECONDS = 1;
-const running: Spawned[] = [];
 
-afterEach(async () => {
-  for (const spawned of running.splice(0)) {
-    for (const pid of descendants(spawned.child.pid!)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    }
-    if (spawned.child.exitCode === null) spawned.child.kill('SIGKILL');
-    await spawned.exited;
-  }
-});
+afterEach(killLocalPlatforms);
 
 describe('a worker killed with kill -9 under npm start', () => {
   it('is LOST within WORKER_LOST_AFTER_SECONDS plus one sweep, and its execution fails as WorkerLost', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'warden-home-'));
-    const app = spawnNode(MAIN, {
-      WARDEN_HOME: home,
-      WARDEN_ADMIN_PORT: String(await freePort()),
-      ...WITHOUT_RUNNER_BACKEND,
-      WORKER_ID: undefined,
+    const { outputs } = await startLocalPlatform('lost-worker', {
       WARDEN_WORKERS: '1',
       USE_THREAD_WORKERS: 'false',
       WORKER_POLL_WAIT_SECONDS: '1',
@@ -54,29 +27,7 @@ describe('a worker killed with kill -9 under npm start', () => {
       WORKER_LOST_AFTER_SECONDS: String(LOST_AFTER_SECONDS),
       CIRCUIT_BREAKER_INTERVAL_SECONDS: String(SWEEP_EVERY_SECONDS),
     });
-    running.push(app);
-    const file = join(home, 'outputs.json');
-    await waitFor(
-      `the stack to start (output so far: ${app.output().slice(-800)})`,
-      () => existsSync(file) && /Press Ctrl-C/.test(app.output()),
-      { timeoutMs: 90_000 },
-    );
-    const outputs = JSON.parse(readFileSync(file, 'utf8')).WardenLocal as {
-      ApiUrl: string;
-      AdminToken: string;
-      Workers: { workerId: string; pid: number }[];
-    };
-    const api = async <T>(method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${outputs.ApiUrl}${path}`, {
-        method,
-        headers: {
-          Authorization: `Bearer ${outputs.AdminToken}`,
-          ...(body ? { 'Content-Type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return { status: response.status, body: (await response.json()) as T };
-    };
+    const api = adminApi(outputs);
     const [worker] = outputs.Workers;
 
     const submitted = await api<ExecutionResponse>('POST', '/api/executions', {

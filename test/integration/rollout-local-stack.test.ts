@@ -5,9 +5,6 @@
  * both, and GET /api/platform/rollout must agree exactly with the execution records and worker
  * samples in DynamoDB, mode by mode.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -19,33 +16,13 @@ import {
   type RolloutResponse,
   type WorkerSample,
 } from '@warden/core';
-import {
-  WITHOUT_RUNNER_BACKEND,
-  descendants,
-  freePort,
-  isAlive,
-  spawnNode,
-  type Spawned,
-} from '../support/processes.js';
+import { killLocalPlatforms, startLocalPlatform } from '../support/local-platform.js';
+import { isAlive } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
-const MAIN = 'services/local/dist/main.js';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const running: Spawned[] = [];
 
-afterEach(async () => {
-  for (const spawned of running.splice(0)) {
-    for (const pid of descendants(spawned.child.pid!)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    }
-    if (spawned.child.exitCode === null) spawned.child.kill('SIGKILL');
-    await spawned.exited;
-  }
-});
+afterEach(killLocalPlatforms);
 
 async function scan<T>(dynamo: DynamoDBDocumentClient, table: string): Promise<T[]> {
   const items: T[] = [];
@@ -67,29 +44,20 @@ const WORKLOAD = [
 
 describe('npm start with WARDEN_WORKER_MODES=process,thread', () => {
   it('runs a baseline and a canary on one queue, and the rollout figures match the records per mode', async () => {
-    const home = join(mkdtempSync(join(tmpdir(), 'warden-home-')), '.warden');
-    const app = spawnNode(MAIN, {
-      WARDEN_HOME: home,
-      WARDEN_ADMIN_PORT: String(await freePort()),
-      ...WITHOUT_RUNNER_BACKEND,
-      WORKER_ID: undefined,
-      USE_THREAD_WORKERS: undefined,
-      WARDEN_WORKERS: undefined,
-      WARDEN_WORKER_MODES: 'process,thread',
-      WORKER_POLL_WAIT_SECONDS: '1',
-      WORKER_HEARTBEAT_INTERVAL_SECONDS: '0.5',
-      WORKER_MAX_CONCURRENCY: '3',
-      CANCEL_GRACE_SECONDS: '0.5',
-      WARDEN_VERSION: '9.9.9-test',
-    });
-    running.push(app);
-    const file = join(home, 'outputs.json');
-    await waitFor(
-      `the stack to start (output so far: ${app.output().slice(-800)})`,
-      () => existsSync(file) && /Press Ctrl-C/.test(app.output()),
-      { timeoutMs: 90_000 },
+    const { app, outputs } = await startLocalPlatform(
+      'rollout',
+      {
+        USE_THREAD_WORKERS: undefined,
+        WARDEN_WORKERS: undefined,
+        WARDEN_WORKER_MODES: 'process,thread',
+        WORKER_POLL_WAIT_SECONDS: '1',
+        WORKER_HEARTBEAT_INTERVAL_SECONDS: '0.5',
+        WORKER_MAX_CONCURRENCY: '3',
+        CANCEL_GRACE_SECONDS: '0.5',
+        WARDEN_VERSION: '9.9.9-test',
+      },
+      { homeMadeByStack: true },
     );
-    const outputs = JSON.parse(readFileSync(file, 'utf8')).WardenLocal;
     expect(outputs.Workers).toEqual([
       { workerId: 'local-1-process', pid: expect.any(Number), mode: 'process' },
       { workerId: 'local-2-thread', pid: expect.any(Number), mode: 'thread' },
@@ -145,10 +113,10 @@ describe('npm start with WARDEN_WORKER_MODES=process,thread', () => {
     }
     expect(records.filter((r) => r.errorType === 'ExecutionStuck')).toHaveLength(4);
     // Stop both workers (SIGTERM, as ECS does) so no sample lands while the comparison reads.
-    for (const worker of outputs.Workers as { pid: number }[]) process.kill(worker.pid, 'SIGTERM');
+    for (const worker of outputs.Workers) process.kill(worker.pid, 'SIGTERM');
     await waitFor(
       'both workers to exit',
-      () => (outputs.Workers as { pid: number }[]).every((worker) => !isAlive(worker.pid)),
+      () => outputs.Workers.every((worker) => !isAlive(worker.pid)),
       { timeoutMs: 60_000 },
     );
 

@@ -3,66 +3,32 @@
  * inheriting the mode from the environment, taking work from the local queue, and gone with
  * everything they started when the stack stops.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
-  WITHOUT_RUNNER_BACKEND,
-  descendants,
-  freePort,
-  isAlive,
-  spawnNode,
-  type Spawned,
-} from '../support/processes.js';
+  killLocalPlatforms,
+  launchLocalPlatform,
+  startLocalPlatform,
+} from '../support/local-platform.js';
+import { descendants, isAlive } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
-const MAIN = 'services/local/dist/main.js';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const running: Spawned[] = [];
 
-afterEach(async () => {
-  for (const spawned of running.splice(0)) {
-    for (const pid of descendants(spawned.child.pid!)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    }
-    if (spawned.child.exitCode === null) spawned.child.kill('SIGKILL');
-    await spawned.exited;
-  }
-});
-
-async function startStack(env: Record<string, string>): Promise<{ app: Spawned; home: string }> {
-  // Not created beforehand, as in a fresh clone: `npm start` makes $WARDEN_HOME itself.
-  const home = join(mkdtempSync(join(tmpdir(), 'warden-home-')), '.warden');
-  const app = spawnNode(MAIN, {
-    WARDEN_HOME: home,
-    WARDEN_ADMIN_PORT: String(await freePort()),
-    ...WITHOUT_RUNNER_BACKEND,
-    WORKER_ID: undefined,
-    WORKER_POLL_WAIT_SECONDS: '1',
-    ...env,
-  });
-  running.push(app);
-  return { app, home };
-}
+afterEach(killLocalPlatforms);
 
 describe('npm start with workers', () => {
   it('runs WARDEN_WORKERS thread-mode workers that take work, and Ctrl-C stops every process', async () => {
-    const { app, home } = await startStack({ WARDEN_WORKERS: '2', USE_THREAD_WORKERS: 'true' });
-    const file = join(home, 'outputs.json');
-    await waitFor(
-      `the stack to start (output so far: ${app.output().slice(-800)})`,
-      () => existsSync(file) && /Press Ctrl-C/.test(app.output()),
-      { timeoutMs: 90_000 },
+    // $WARDEN_HOME not created beforehand, as in a fresh clone: `npm start` makes it.
+    const { app, home, outputs } = await startLocalPlatform(
+      'workers',
+      { WARDEN_WORKERS: '2', USE_THREAD_WORKERS: 'true', WORKER_POLL_WAIT_SECONDS: '1' },
+      { homeMadeByStack: true },
     );
-    const outputs = JSON.parse(readFileSync(file, 'utf8')).WardenLocal;
     expect(outputs.Workers).toEqual([
       { workerId: 'local-1', pid: expect.any(Number), mode: 'thread' },
       { workerId: 'local-2', pid: expect.any(Number), mode: 'thread' },
@@ -121,7 +87,7 @@ describe('npm start with workers', () => {
   });
 
   it('refuses a bad WARDEN_WORKERS with a message naming it', async () => {
-    const { app } = await startStack({ WARDEN_WORKERS: 'many' });
+    const { app } = await launchLocalPlatform('workers', { WARDEN_WORKERS: 'many' });
     expect(await app.exited).toBe(1);
     expect(app.output()).toContain(
       'WARDEN_WORKERS="many" is not valid: expected an integer from 0 to 16',

@@ -1,6 +1,10 @@
-/** Polls until `probe` returns a value (not undefined/false), or fails naming what it waited for. */
+/**
+ * Polls until `probe` returns a value (not undefined/false), or fails naming what it waited for.
+ * `what` may be a function, read only on failure, to name state that changes while waiting (a
+ * process's output so far).
+ */
 export async function waitFor<T>(
-  what: string,
+  what: string | (() => string),
   probe: () => Promise<T | undefined | false> | T | undefined | false,
   { timeoutMs = 30_000, intervalMs = 100 } = {},
 ): Promise<T> {
@@ -15,7 +19,7 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}${lastError ? `: ${String(lastError)}` : ''}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));

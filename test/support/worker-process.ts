@@ -100,7 +100,7 @@ export function startWorker(
     exited,
     online: (timeoutMs = 30_000) =>
       waitFor(
-        `worker ${workerId} to come online (output so far: ${output.slice(-1500)})`,
+        () => `worker ${workerId} to come online (output so far: ${output.slice(-1500)})`,
         async () => {
           if (child.exitCode !== null) {
             throw new Error(`worker exited with ${child.exitCode}: ${output.slice(-1500)}`);
