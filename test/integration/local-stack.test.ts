@@ -39,7 +39,7 @@ function start(env: Record<string, string | undefined>, script = MAIN): Spawned 
 async function outputsOf(home: string, spawned: Spawned) {
   const file = join(home, 'outputs.json');
   await waitFor(
-    `${file} (output so far: ${spawned.output().slice(-500)})`,
+    () => `${file} (output so far: ${spawned.output().slice(-500)})`,
     () => existsSync(file) && /Press Ctrl-C/.test(spawned.output()),
     {
       timeoutMs: 60_000,

@@ -36,7 +36,7 @@ async function startStack(
   running.push(app);
   const file = join(home, 'outputs.json');
   await waitFor(
-    `npm start (output so far: ${app.output().slice(-500)})`,
+    () => `npm start (output so far: ${app.output().slice(-500)})`,
     () => existsSync(file) && /Press Ctrl-C/.test(app.output()),
     { timeoutMs: 60_000 },
   );
