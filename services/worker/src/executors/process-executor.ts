@@ -3,24 +3,16 @@
  * forked for it and gone when it ends. Containment is simple: a stuck child is killed once its
  * stuck record is written.
  */
-import type { ProcessSnapshot, ProcessState } from '@warden/core';
-import { readMemory } from '../memory.js';
+import type { ProcessSnapshot } from '@warden/core';
 import type { FromChild, ToChild } from '../protocol.js';
 import { forkRunner, sendTo, terminate, type ForkedProcess } from './child-processes.js';
-import { SupervisedExecutor, type TrackedRun } from './supervised-executor.js';
+import { SupervisedExecutor, type RunnerProcess, type TrackedRun } from './supervised-executor.js';
 import { recycleRefusal, type RecycleResult } from './types.js';
 
 const CHILD_ENTRY = new URL('../runner/child-main.js', import.meta.url);
 const STDERR_TAIL_CHARS = 4096;
 
-interface Child {
-  process: ForkedProcess;
-  pid: number;
-  generation: number;
-  state: ProcessState;
-  stateSince: string;
-  startedAt: string;
-  startedAtMs: number;
+interface Child extends RunnerProcess {
   run: TrackedRun;
   stderrTail: string;
 }
@@ -153,21 +145,6 @@ export class ProcessExecutor extends SupervisedExecutor {
     });
   }
 
-  private setState(child: Child, to: ProcessState, reason: string): void {
-    if (child.state === to) return;
-    const from = child.state;
-    child.state = to;
-    child.stateSince = new Date().toISOString();
-    this.emit({
-      type: 'process_state',
-      pid: child.pid,
-      generation: child.generation,
-      from,
-      to,
-      reason,
-    });
-  }
-
   protected cancel(run: TrackedRun, reason: string): void {
     const child = this.childOf.get(run.job.executionId);
     if (child) sendTo(child.process.child, { type: 'cancel', reason } satisfies ToChild);
@@ -176,32 +153,21 @@ export class ProcessExecutor extends SupervisedExecutor {
   protected contain(run: TrackedRun): void {
     const child = this.childOf.get(run.job.executionId);
     if (!child) return;
-    this.setState(child, 'EXITING', `execution ${run.job.executionId} is stuck`);
+    this.setProcessState(child, 'EXITING', `execution ${run.job.executionId} is stuck`);
     void terminate(child.process, this.options.killCapMs);
   }
 
   snapshot(): ProcessSnapshot[] {
-    return [...this.children.values()].map((child) => {
-      const memory = readMemory(child.pid);
-      return {
-        pid: child.pid,
-        generation: child.generation,
-        state: child.state,
-        stateSince: child.stateSince,
-        startedAt: child.startedAt,
-        memoryMb: memory?.mb ?? 0,
-        memoryKind: memory?.kind ?? 'rss',
-        jobsProcessed: 0,
-        executions: [child.run.snapshot()],
-      };
-    });
+    return [...this.children.values()].map((child) =>
+      this.describeProcess(child, 0, [child.run.snapshot()]),
+    );
   }
 
   recycle(pid: number, generation: number, requestedBy: string): RecycleResult {
     const child = this.children.get(pid);
     const refusal = recycleRefusal(pid, generation, child, 'process');
     if (refusal || !child) return refusal as RecycleResult;
-    this.setState(child, 'PENDING_KILL', `recycle requested by ${requestedBy}`);
+    this.setProcessState(child, 'PENDING_KILL', `recycle requested by ${requestedBy}`);
     return {
       status: 'DONE',
       outcome: `pid ${pid} generation ${generation} is PENDING_KILL; in process mode it runs one execution and exits when that ends, and the next execution gets a fresh process anyway`,
@@ -212,7 +178,7 @@ export class ProcessExecutor extends SupervisedExecutor {
     this.stopping = true;
     await Promise.all(
       [...this.children.values()].map((child) => {
-        this.setState(child, 'EXITING', 'the worker is stopping');
+        this.setProcessState(child, 'EXITING', 'the worker is stopping');
         return terminate(child.process, this.options.killCapMs);
       }),
     );

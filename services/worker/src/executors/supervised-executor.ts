@@ -10,11 +10,13 @@
 import type {
   ExecutionRef,
   ProcessSnapshot,
+  ProcessState,
   RunState,
   RunningExecutionSnapshot,
   WorkerMode,
 } from '@warden/core';
 import { MAX_LOG_LINES } from '@warden/core/log-bounds';
+import { readMemory } from '../memory.js';
 import type { RunResult } from '../protocol.js';
 import { workflowEnvironment } from '../workflow-env.js';
 import { sendTo, type ForkedProcess } from './child-processes.js';
@@ -78,6 +80,17 @@ export class TrackedRun {
   }
 }
 
+/** What either executor keeps of a runner process it forked (a child, or a pool process). */
+export interface RunnerProcess {
+  process: ForkedProcess;
+  pid: number;
+  generation: number;
+  state: ProcessState;
+  stateSince: string;
+  startedAt: string;
+  startedAtMs: number;
+}
+
 export abstract class SupervisedExecutor implements Executor {
   abstract readonly mode: WorkerMode;
   /** Executions whose outcome is not settled yet (stuck ones leave once recorded). */
@@ -101,6 +114,46 @@ export abstract class SupervisedExecutor implements Executor {
   updateRunnerEnv(): void {
     const env = this.runnerEnv();
     for (const forked of this.liveProcesses()) sendTo(forked.child, { type: 'env', env });
+  }
+
+  /** Moves a runner process to `to` and announces it (a process_state event), unless it is there. */
+  protected setProcessState(runner: RunnerProcess, to: ProcessState, reason: string): void {
+    if (runner.state === to) return;
+    const from = runner.state;
+    runner.state = to;
+    runner.stateSince = new Date().toISOString();
+    this.options.logger.info(
+      { pid: runner.pid, generation: runner.generation, from, to, reason },
+      'runner process state changed',
+    );
+    this.emit({
+      type: 'process_state',
+      pid: runner.pid,
+      generation: runner.generation,
+      from,
+      to,
+      reason,
+    });
+  }
+
+  /** A runner process as heartbeats and the API show it, its memory read now. */
+  protected describeProcess(
+    runner: RunnerProcess,
+    jobsProcessed: number,
+    executions: RunningExecutionSnapshot[],
+  ): ProcessSnapshot {
+    const memory = readMemory(runner.pid);
+    return {
+      pid: runner.pid,
+      generation: runner.generation,
+      state: runner.state,
+      stateSince: runner.stateSince,
+      startedAt: runner.startedAt,
+      memoryMb: memory?.mb ?? 0,
+      memoryKind: memory?.kind ?? 'rss',
+      jobsProcessed,
+      executions,
+    };
   }
 
   abstract start(): Promise<void>;

@@ -15,12 +15,11 @@ import {
   DEFAULT_POOL_SEMI_SPACE_MB,
   poolNodeFlags,
   type ProcessSnapshot,
-  type ProcessState,
 } from '@warden/core';
 import { readMemory } from '../memory.js';
 import type { FromPool, RunRequest, ToPool } from '../protocol.js';
 import { forkRunner, sendTo, terminate, type ForkedProcess } from './child-processes.js';
-import { SupervisedExecutor, type TrackedRun } from './supervised-executor.js';
+import { SupervisedExecutor, type RunnerProcess, type TrackedRun } from './supervised-executor.js';
 import { recycleRefusal, type RecycleResult } from './types.js';
 
 const POOL_ENTRY = new URL('../runner/pool-main.js', import.meta.url);
@@ -32,14 +31,7 @@ const DEFAULT_THREAD_BLOCKED_MS = 5000;
 const VERDICT_TIMEOUT_MS = 2500;
 const DEFAULT_THREAD_IDLE_MS = 60_000;
 
-interface Pool {
-  process: ForkedProcess;
-  pid: number;
-  generation: number;
-  state: ProcessState;
-  stateSince: string;
-  startedAt: string;
-  startedAtMs: number;
+interface Pool extends RunnerProcess {
   drainingSinceMs?: number;
   ready: boolean;
   threads: number;
@@ -428,7 +420,7 @@ export class ThreadExecutor extends SupervisedExecutor {
   /** Stops a pool process taking work and starts its replacement at once. */
   private drain(pool: Pool, to: 'DRAINING' | 'PENDING_KILL', reason: string): boolean {
     if (pool.state !== 'ACTIVE') return false;
-    this.setState(pool, to, reason);
+    this.setProcessState(pool, to, reason);
     pool.drainingSinceMs = Date.now();
     sendTo(pool.process.child, { type: 'drain' } satisfies ToPool);
     this.emit({ type: 'recycle', pid: pool.pid, generation: pool.generation, reason });
@@ -444,31 +436,12 @@ export class ThreadExecutor extends SupervisedExecutor {
     if (pool.state !== 'DRAINING' && pool.state !== 'PENDING_KILL') return;
     for (const run of pool.runs.values()) if (!(run.state === 'STUCK' && run.settled)) return;
     const stuck = pool.runs.size;
-    this.setState(
+    this.setProcessState(
       pool,
       'EXITING',
       stuck ? `only stuck executions remain (${stuck})` : 'its executions have finished',
     );
     void terminate(pool.process, this.options.killCapMs);
-  }
-
-  private setState(pool: Pool, to: ProcessState, reason: string): void {
-    if (pool.state === to) return;
-    const from = pool.state;
-    pool.state = to;
-    pool.stateSince = new Date().toISOString();
-    this.options.logger.info(
-      { pid: pool.pid, generation: pool.generation, from, to, reason },
-      'pool process state changed',
-    );
-    this.emit({
-      type: 'process_state',
-      pid: pool.pid,
-      generation: pool.generation,
-      from,
-      to,
-      reason,
-    });
   }
 
   /** Drains the ACTIVE process once its memory is above WORKER_MAX_PROCESS_MEMORY_MB. */
@@ -493,20 +466,13 @@ export class ThreadExecutor extends SupervisedExecutor {
   }
 
   snapshot(): ProcessSnapshot[] {
-    return [...this.pools.values()].map((pool) => {
-      const memory = readMemory(pool.pid);
-      return {
-        pid: pool.pid,
-        generation: pool.generation,
-        state: pool.state,
-        stateSince: pool.stateSince,
-        startedAt: pool.startedAt,
-        memoryMb: memory?.mb ?? 0,
-        memoryKind: memory?.kind ?? 'rss',
-        jobsProcessed: pool.jobsProcessed,
-        executions: [...pool.runs.values()].map((run) => run.snapshot()),
-      };
-    });
+    return [...this.pools.values()].map((pool) =>
+      this.describeProcess(
+        pool,
+        pool.jobsProcessed,
+        [...pool.runs.values()].map((run) => run.snapshot()),
+      ),
+    );
   }
 
   recycle(pid: number, generation: number, requestedBy: string): RecycleResult {
@@ -534,7 +500,7 @@ export class ThreadExecutor extends SupervisedExecutor {
     }
     await Promise.all(
       [...this.pools.values()].map((pool) => {
-        this.setState(pool, 'EXITING', 'the worker is stopping');
+        this.setProcessState(pool, 'EXITING', 'the worker is stopping');
         return terminate(pool.process, this.options.killCapMs);
       }),
     );
