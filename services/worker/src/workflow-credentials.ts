@@ -13,7 +13,10 @@ import type { RunnerCredentials } from './workflow-env.js';
 export const WORKFLOW_SESSION_SECONDS = 3600;
 /** Refresh this long before expiry; the AWS SDK itself refreshes 5 minutes before. */
 export const REFRESH_BEFORE_EXPIRY_MS = 15 * 60_000;
-/** After a failed refresh, try again this soon (while the old credentials are still valid). */
+/**
+ * After a failed refresh, try again this soon (while the old credentials are still valid); also the
+ * least time between two refreshes.
+ */
 export const REFRESH_RETRY_MS = 30_000;
 
 export interface WorkflowCredentialOptions {
@@ -83,7 +86,10 @@ export class WorkflowCredentials {
     if (this.stopped) return;
     const before = this.options.refreshBeforeExpiryMs ?? REFRESH_BEFORE_EXPIRY_MS;
     const expiresAt = this.value?.expiration?.getTime() ?? Date.now();
-    const wait = delayMs ?? Math.max(0, expiresAt - before - Date.now());
+    // Never sooner than a retry: a set that is already due (a short role session, a skewed clock)
+    // would otherwise have STS called in a loop.
+    const floor = this.options.retryMs ?? REFRESH_RETRY_MS;
+    const wait = delayMs ?? Math.max(floor, expiresAt - before - Date.now());
     this.timer = setTimeout(() => void this.refresh(), wait);
     this.timer.unref();
   }
