@@ -21,7 +21,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureQueues } from '@warden/core';
 import {
@@ -33,12 +33,12 @@ import {
 import { waitFor } from '../test/support/wait.js';
 import { describeMachine, machineLine } from './lib/machine.js';
 import { median } from './lib/stats.js';
+import { sampleBusyAndSettled, sendSdkIo } from './lib/memory-sampling.js';
 import { readTreeMemory } from './lib/tree-memory.js';
 
 const CONCURRENCIES = [4, 16];
 const MODES = ['thread', 'process'] as const;
 type Mode = (typeof MODES)[number];
-const SETTLE_MS = 15_000;
 const MB = 1024 * 1024;
 
 const podmanEnv = {
@@ -192,22 +192,7 @@ async function measure(
     await sleep(1000);
     const idle = sample(pid);
     const ids = Array.from({ length: concurrency }, (_, i) => `${workerId}-${Date.now()}-${i}`);
-    for (let i = 0; i < ids.length; i += 10) {
-      await sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: queues.queueUrl,
-          Entries: ids.slice(i, i + 10).map((executionId, j) => ({
-            Id: String(j),
-            MessageBody: JSON.stringify({
-              executionId,
-              workflowId: 'sdk-io',
-              input: { holdMs: 120_000 },
-              timeoutSeconds: 180,
-            }),
-          })),
-        }),
-      );
-    }
+    await sendSdkIo(sqs, queues.queueUrl, ids, 120_000, 180);
     await waitFor(
       `${concurrency} sdk-io executions to be placed (${mode})`,
       async () => {
@@ -221,24 +206,14 @@ async function measure(
       },
       { timeoutMs: 90_000, intervalMs: 300 },
     );
-    // As the host benchmark does: sample until the total is steady, then again once settled.
-    const samples: Sample[] = [];
-    const since = Date.now();
-    for (;;) {
-      await sleep(400);
-      samples.push(sample(pid));
-      const [a, , c] = samples.slice(-3);
-      const steady = a && c && samples.length >= 3 && Math.abs(c.pssMb - a.pssMb) / c.pssMb < 0.01;
-      if ((steady && Date.now() - since > 1500) || Date.now() - since > 20_000) break;
-    }
-    const busy = medianSample(samples.slice(-3));
-    await sleep(Math.max(0, SETTLE_MS - (Date.now() - since)));
-    const settledSamples: Sample[] = [];
-    for (let i = 0; i < 3; i++) {
-      settledSamples.push(sample(pid));
-      await sleep(400);
-    }
-    return { mode, concurrency, idle, busy, settled: medianSample(settledSamples) };
+    const { busy, settled } = await sampleBusyAndSettled(() => sample(pid));
+    return {
+      mode,
+      concurrency,
+      idle,
+      busy: medianSample(busy),
+      settled: medianSample(settled),
+    };
   } finally {
     podman('rm', '--force', '--time', '0', name);
     sqs.destroy();

@@ -44,6 +44,7 @@ import {
 import { ownCpuMs, treeCpuMs } from './lib/cpu.js';
 import { currentLoad, describeMachine, machineLine, type Machine } from './lib/machine.js';
 import { median, summarize, type Summary } from './lib/stats.js';
+import { SETTLE_MS, sampleBusyAndSettled, sendSdkIo } from './lib/memory-sampling.js';
 import { readTreeMemory } from './lib/tree-memory.js';
 import {
   measureYoungGeneration,
@@ -56,8 +57,6 @@ const QUICK = process.argv.includes('--quick');
 const MEMORY_ONLY = process.argv.includes('--memory');
 const MODES: Mode[] = ['thread', 'process'];
 const CONCURRENCIES = [1, 4, 16];
-/** How long after placement the settled sample is taken (V8's memory reducer acts within ~10 s). */
-const SETTLE_MS = 15_000;
 /** WORKER_EXECUTIONS_PER_THREAD's default. */
 const DEFAULT_PER_THREAD = 8;
 const GRACE_S = 1;
@@ -292,22 +291,7 @@ class Bench {
       await sleep(1000);
       const idle = readTreeMemory(worker.pid);
       const ids = Array.from({ length: concurrency }, () => newExecutionId('mem'));
-      for (let i = 0; i < ids.length; i += 10) {
-        await this.stack.clients.sqs.send(
-          new SendMessageBatchCommand({
-            QueueUrl: queues.queueUrl,
-            Entries: ids.slice(i, i + 10).map((executionId, j) => ({
-              Id: String(j),
-              MessageBody: JSON.stringify({
-                executionId,
-                workflowId: 'sdk-io',
-                input: { holdMs: 60_000 },
-                timeoutSeconds: 120,
-              }),
-            })),
-          }),
-        );
-      }
+      await sendSdkIo(this.stack.clients.sqs, queues.queueUrl, ids, 60_000, 120);
       await waitFor(
         `${concurrency} sdk-io executions to be placed (${mode}, ${config})`,
         async () => {
@@ -316,25 +300,10 @@ class Bench {
         },
         { timeoutMs: 90_000, intervalMs: 200 },
       );
-      // Loading the SDK and making the call take a moment: sample until the total is steady.
-      const samples: ReturnType<typeof readTreeMemory>[] = [];
-      const since = Date.now();
-      for (;;) {
-        await sleep(400);
-        samples.push(readTreeMemory(worker.pid));
-        const [a, , c] = samples.slice(-3);
-        const steady =
-          a && c && samples.length >= 3 && Math.abs(c.pssMb - a.pssMb) / c.pssMb < 0.01;
-        if ((steady && Date.now() - since > 1500) || Date.now() - since > 20_000) break;
-      }
-      const last = samples.slice(-3);
+      const sampled = await sampleBusyAndSettled(() => readTreeMemory(worker.pid));
+      const last = sampled.busy;
       const busy = median(last.map((s) => s.pssMb));
-      await sleep(Math.max(0, SETTLE_MS - (Date.now() - since)));
-      const settled: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        settled.push(readTreeMemory(worker.pid).pssMb);
-        await sleep(400);
-      }
+      const settled = sampled.settled.map((s) => s.pssMb);
       const run: MemoryRun = {
         concurrency,
         config,
